@@ -1,0 +1,51 @@
+"""Regularisers Omega(w) (lecture: Loss Functions, examples of regularisation terms)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from lecturenn.gradients import numerical_gradient
+from lecturenn.regularizers import L1, L2, Regularizer, get_regularizer
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+@settings(max_examples=30, deadline=None)
+@given(reg=st.sampled_from([L1(), L2()]),
+       W=arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 4)),
+                elements=st.floats(-3, 3).filter(lambda v: abs(v) > 1e-3)))   # away from the L1 kink
+def test_grad_matches_central_differences(reg, W, assert_grad_close):
+    assert_grad_close(reg.grad(W), numerical_gradient(reg.value, W.copy()))
+
+
+def test_values_and_gradients_follow_the_lecture():
+    W = np.array([[1.0, -2.0], [0.0, 3.0]])
+    assert L2().value(W) == 0.5 * (1 + 4 + 0 + 9)
+    assert L1().value(W) == 0.5 * (1 + 2 + 0 + 3)
+    np.testing.assert_array_equal(L2().grad(W), W)
+    assert L2().grad(W) is not W
+    np.testing.assert_array_equal(L1().grad(W), [[0.5, -0.5], [0.0, 0.5]])   # subgradient 0 at w = 0
+    Ws = [W, np.ones(3)]
+    assert L2().value_params(Ws) == pytest.approx(7 + 1.5)
+    assert [g.shape for g in L1().grad_params(Ws)] == [(2, 2), (3,)]
+    assert L1.kinks == (0.0,) and L2.kinks == ()
+
+
+@pytest.mark.parametrize("reg", [L1(), L2()])
+def test_float32_is_kept(reg):
+    W = np.array([[0.5, -1.5]], dtype=np.float32)
+    assert reg.grad(W).dtype == np.float32
+    assert isinstance(reg.value(W), float)
+
+
+def test_get_regularizer():
+    assert get_regularizer(None) is None
+    assert isinstance(get_regularizer("L2"), L2) and isinstance(get_regularizer("l1"), Regularizer)
+    r = L1()
+    assert get_regularizer(r) is r
+    with pytest.raises(ValueError, match="regularizer must be 'l2', 'l1', None"):
+        get_regularizer("l3")
+    with pytest.raises(ValueError, match="weights W contains NaN"):
+        L2().value(np.array([np.nan]))

@@ -1,0 +1,243 @@
+r"""Rosenblatt's perceptron (lecture part "Perceptrons").
+
+The perceptron is the simplest trainable linear discriminant,
+
+.. math:: y(\mathbf{x}) = \mathbf{w}^\top \mathbf{x} + w_0,
+   \qquad \text{class} = \operatorname{sign} y(\mathbf{x}),
+
+trained with Rosenblatt's rule: visit the samples one after the other and, each
+time a sample is on the wrong side (:math:`t_n y(\mathbf{x}_n) \le 0`), move the
+weights towards it,
+
+.. math:: \mathbf{w} \leftarrow \mathbf{w} + \eta\, t_n \mathbf{x}_n,
+   \qquad w_0 \leftarrow w_0 + \eta\, t_n .
+
+Correctly classified samples cause no change. This is stochastic subgradient
+descent with step :math:`\eta` on the perceptron criterion
+:math:`\sum_n [-t_n y(\mathbf{x}_n)]_+` (the hinge loss with margin 0, see
+:class:`lecturenn.losses.Hinge`).
+
+With fixed basis functions :math:`\phi(\mathbf{x})` (lecture slide "Non-linear
+basis functions") the same code learns a non-linear decision boundary: pass
+the features instead of the inputs, e.g.
+``Perceptron().fit(PolynomialBasis(2).fit(X)(X), t)``.
+"""
+
+import warnings
+
+import numpy as np
+
+from ._validation import check_array, check_int_range, check_positive, check_targets
+
+__all__ = ["ConvergenceWarning", "NotFittedError", "Perceptron"]
+
+
+class ConvergenceWarning(UserWarning):
+    """An iterative method stopped at its iteration limit without converging.
+
+    Raised (as a warning) by :class:`Perceptron` when an epoch limit is hit
+    and by :func:`lecturenn.svm.solve_dual` when SMO runs out of iterations.
+    Silence it with ``warnings.simplefilter("ignore", ConvergenceWarning)``.
+    """
+
+
+class NotFittedError(ValueError, AttributeError):
+    """An estimator was used before ``fit(X, t)`` was called."""
+
+
+# ---------------------------------------------------------------------------
+# helpers shared with lecturenn.svm (private)
+# ---------------------------------------------------------------------------
+def _check_X(X, name="X"):
+    """Float 2-D data matrix (float32 stays float32)."""
+    return check_array(X, name, ndim=2, dtype="float",
+                       hint=" (one sample per row; use X.reshape(-1, 1) for a single feature)")
+
+
+def _check_Xt(X, t):
+    """Validate a training set with targets in {-1, +1}; returns (X, t)."""
+    X = _check_X(X)
+    t = check_targets(t, "pm1", N=None)
+    if len(t) != len(X):
+        raise ValueError(f"X and t must have the same number of samples N; got X with "
+                         f"{len(X)} rows and t with {len(t)} entries")
+    return X, t.astype(X.dtype, copy=False)
+
+
+def _check_both_classes(t):
+    if not ((t > 0).any() and (t < 0).any()):
+        only = "+1" if (t > 0).all() else "-1"
+        raise ValueError(f"targets t contain only the class {only}; a classifier needs samples "
+                         f"of both classes -1 and +1")
+
+
+def _check_features(X, D, who):
+    X = _check_X(X)
+    if X.shape[1] != D:
+        raise ValueError(f"X has {X.shape[1]} features per sample, but the {who} was fitted "
+                         f"with D = {D}; pass data with the same features as in fit")
+    return X
+
+
+def _check_seed(seed):
+    if isinstance(seed, (bool, np.bool_)) or not (seed is None or isinstance(seed, (int, np.integer))):
+        raise TypeError(f"seed must be an integer or None; got {seed!r}")
+    return seed
+
+
+class Perceptron:
+    r"""Rosenblatt's perceptron for two classes with targets in {-1, +1}.
+
+    Implements the lecture's basic perceptron with linear output
+    :math:`y(\mathbf{x}) = \mathbf{w}^\top\mathbf{x} + w_0` and the update on
+    mistakes only:
+
+    .. math:: \text{if } t_n y(\mathbf{x}_n) \le 0: \quad
+       \mathbf{w} \leftarrow \mathbf{w} + \eta\, t_n \mathbf{x}_n,
+       \quad w_0 \leftarrow w_0 + \eta\, t_n .
+
+    Training stops after the first epoch without a mistake (then every
+    training sample is classified correctly, ``converged_ = True``) or after
+    ``max_epochs`` epochs. In the second case the data may not be linearly
+    separable (XOR is the classic example) and a :class:`ConvergenceWarning`
+    is issued.
+
+    Perceptron convergence theorem (Novikoff 1962): if some unit vector
+    :math:`\mathbf{u}` separates the augmented samples
+    :math:`\tilde{\mathbf{x}}_n = (\mathbf{x}_n, 1)` with margin
+    :math:`\gamma`, i.e. :math:`t_n \mathbf{u}^\top\tilde{\mathbf{x}}_n \ge \gamma > 0`,
+    and :math:`\|\tilde{\mathbf{x}}_n\| \le R`, then starting from zero weights the
+    rule makes at most :math:`(R/\gamma)^2` updates, for any :math:`\eta > 0`
+    and any order of the samples.
+
+    Parameters
+    ----------
+    eta : float, default 1.0
+        Learning rate :math:`\eta > 0`. Starting from zero it only scales
+        :math:`(\mathbf{w}, w_0)`, not the decisions.
+    max_epochs : int, default 100
+        Maximum number of passes over the data.
+    shuffle : bool, default True
+        Visit the samples in a new random order every epoch (else in the
+        given order).
+    seed : int or None, default 0
+        Seed of ``numpy.random.default_rng`` for the shuffling.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (D,)
+        The weights :math:`\mathbf{w}`.
+    intercept_ : float
+        The bias :math:`w_0`.
+    converged_ : bool
+        True if the last epoch had no mistake.
+    n_epochs_ : int
+        Number of epochs run.
+    n_updates_ : int
+        Total number of updates (= mistakes during training).
+    mistakes_per_epoch_ : list of int
+        Number of mistakes in each epoch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lecturenn.perceptron import Perceptron
+    >>> X = np.array([[0., 0.], [1., 1.], [3., 3.], [4., 4.]])
+    >>> t = np.array([-1, -1, 1, 1])
+    >>> clf = Perceptron().fit(X, t)
+    >>> clf.converged_, clf.score(X, t)
+    (True, 1.0)
+
+    With basis functions :math:`\phi` (here all monomials up to degree 2) a
+    perceptron separates classes that no straight line separates:
+
+    >>> from lecturenn.basis import PolynomialBasis          # doctest: +SKIP
+    >>> phi = PolynomialBasis(2).fit(X)                      # doctest: +SKIP
+    >>> Perceptron().fit(phi(X), t).predict(phi(X))          # doctest: +SKIP
+    """
+
+    def __init__(self, eta=1.0, max_epochs=100, shuffle=True, seed=0):
+        self.eta = eta
+        self.max_epochs = max_epochs
+        self.shuffle = shuffle
+        self.seed = seed
+        self._check_params()
+
+    def _check_params(self):
+        check_positive(self.eta, "learning rate eta")
+        check_int_range(self.max_epochs, "max_epochs", low=1)
+        _check_seed(self.seed)
+
+    def fit(self, X, t):
+        """Train with Rosenblatt's rule from zero weights; returns self.
+
+        Parameters
+        ----------
+        X : array_like of shape (N, D)
+            Inputs (or basis-function features :math:`\\phi(\\mathbf{x})`), one sample per row.
+        t : array_like of shape (N,)
+            Targets in {-1, +1}.
+        """
+        self._check_params()
+        X, t = _check_Xt(X, t)
+        N, D = X.shape
+        rng = np.random.default_rng(self.seed)
+        eta = X.dtype.type(self.eta)
+        w = np.zeros(D, dtype=X.dtype)
+        b = X.dtype.type(0.0)
+        tl = t.tolist()
+        mistakes = []
+        n_updates = 0
+        converged = False
+        for _ in range(self.max_epochs):
+            order = rng.permutation(N) if self.shuffle else range(N)
+            m = 0
+            for n in order:
+                tn = tl[n]
+                x = X[n]
+                if tn * (float(x @ w) + b) <= 0.0:      # mistake (or on the boundary)
+                    w += (eta * tn) * x
+                    b += eta * tn
+                    m += 1
+            mistakes.append(m)
+            n_updates += m
+            if m == 0:
+                converged = True
+                break
+        self.coef_ = w
+        self.intercept_ = float(b)
+        self.converged_ = converged
+        self.n_epochs_ = len(mistakes)
+        self.n_updates_ = n_updates
+        self.mistakes_per_epoch_ = mistakes
+        if not converged:
+            warnings.warn(
+                f"Perceptron stopped at max_epochs = {self.max_epochs} with {mistakes[-1]} "
+                f"mistake(s) in the last epoch: the data may not be linearly separable "
+                f"(try basis functions phi(x), or raise max_epochs)",
+                ConvergenceWarning, stacklevel=2)
+        return self
+
+    def _check_fitted(self):
+        if not hasattr(self, "coef_"):
+            raise NotFittedError("this Perceptron is not fitted yet; call fit(X, t) first")
+
+    def decision_function(self, X):
+        r"""Return :math:`y(\mathbf{x}_n) = \mathbf{w}^\top\mathbf{x}_n + w_0`, shape (N,)."""
+        self._check_fitted()
+        X = _check_features(X, len(self.coef_), "Perceptron")
+        return X @ self.coef_.astype(X.dtype, copy=False) + X.dtype.type(self.intercept_)
+
+    def predict(self, X):
+        """Class labels in {-1, +1}: the sign of ``decision_function`` (0 -> +1)."""
+        return np.where(self.decision_function(X) >= 0, 1, -1)
+
+    def score(self, X, t):
+        """Accuracy: the fraction of samples with ``predict(X) == t``."""
+        X = _check_X(X)
+        t = check_targets(t, "pm1", N=len(X))
+        return float(np.mean(self.predict(X) == t))
+
+    def __repr__(self):
+        return (f"Perceptron(eta={self.eta!r}, max_epochs={self.max_epochs!r}, "
+                f"shuffle={self.shuffle!r}, seed={self.seed!r})")

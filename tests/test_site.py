@@ -1,0 +1,406 @@
+"""Browser checks of the built website (headless Chromium through Playwright).
+
+The site is built first, the way the README builds it (``jupyter-book build --warningiserror
+--keep-going .``; cheap when nothing changed), unless ``LECTURENN_SITE_DIR`` names an already
+built site (its ``_build/html`` folder). It is served from 127.0.0.1 on a random port, and every
+request to another host is aborted: the published pages must work without the internet (no CDN
+for MathJax, for widget JavaScript or for figures).
+
+Checks: every page in the table of contents loads without JavaScript errors, broken images or
+missing local files, and its equations are typeset by MathJax; every explorer on the site reacts
+to the mouse and to the keyboard (the figure and the value shown change); notebook pages offer
+the Binder and Colab launch buttons; no page holds a live widget that needs a kernel.
+
+Needs Debian's Chromium at /usr/bin/chromium: without it these tests are skipped (and fail when
+the environment variable CI is set).
+"""
+
+import functools
+import os
+import re
+import subprocess
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+SITE_ENV = "LECTURENN_SITE_DIR"
+LOCAL_HOSTS = {"127.0.0.1"}
+EXPLORER = ".lecturenn-explorer"
+TIMEOUT_MS = 15_000
+
+
+# --------------------------------------------------------------------------- where things are
+
+
+def site_dir():
+    return Path(os.environ[SITE_ENV]).resolve() if os.environ.get(SITE_ENV) else ROOT / "_build" / "html"
+
+
+def book_root():
+    """The folder with _config.yml and _toc.yml of the site under test (None if unknown)."""
+    if not os.environ.get(SITE_ENV):
+        return ROOT
+    candidate = site_dir().parents[1]
+    return candidate if (candidate / "_toc.yml").exists() else None
+
+
+def toc_documents(root):
+    """Document names (paths without suffix) in a jb-book ``_toc.yml``, in reading order."""
+    if root is None or not (root / "_toc.yml").exists():
+        return []
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    docs = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                docs.append(entry["file"])
+            elif "glob" in entry:
+                docs.extend(str(p.relative_to(root).with_suffix(""))
+                            for p in sorted(root.glob(entry["glob"] + ".*")))
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+            walk(entry.get("parts"))
+
+    walk(toc.get("chapters"))
+    walk(toc.get("parts"))
+    return [str(Path(d).with_suffix("")) for d in docs]
+
+
+def site_documents():
+    """Pages to check: the table of contents, or the built pages if there is no _toc.yml."""
+    docs = toc_documents(book_root())
+    if docs:
+        return docs
+    site = site_dir()
+    return sorted(str(p.relative_to(site).with_suffix("")) for p in site.rglob("*.html")
+                  if not p.relative_to(site).parts[0].startswith("_")
+                  and p.name not in ("genindex.html", "search.html"))
+
+
+DOCUMENTS = site_documents()
+
+
+# ------------------------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium and Playwright, or a skip (a failure in CI) saying what is missing."""
+    missing = None
+    if not CHROMIUM.exists():
+        missing = f"{CHROMIUM} not found (install Debian's chromium: sudo apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "the playwright Python package is not installed (pip install -r requirements.txt)"
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser checks of the site cannot run in CI: {missing}")
+        pytest.skip(f"browser checks of the site skipped: {missing}")
+    return str(CHROMIUM)
+
+
+@pytest.fixture(scope="session")
+def site(chromium):
+    """The built site's folder; builds the book first unless LECTURENN_SITE_DIR is set."""
+    if os.environ.get(SITE_ENV):
+        path = site_dir()
+        if not (path / "index.html").exists():
+            pytest.fail(f"{SITE_ENV}={path} holds no built site (no index.html)")
+        return path
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(jupyter_book), "build", "--warningiserror", "--keep-going", "."],
+        cwd=ROOT, capture_output=True, text=True, timeout=3600,
+    )
+    if result.returncode != 0:
+        pytest.fail("the book does not build:\n" + result.stdout[-4000:] + result.stderr[-4000:])
+    return site_dir()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(site):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    """A page opened offline, with what went wrong while it loaded and ran."""
+
+    def __init__(self, page):
+        self.page = page
+        self.console_errors, self.page_errors, self.blocked, self.broken_local = [], [], [], []
+
+    def problems(self):
+        out = [f"JavaScript error: {e}" for e in self.page_errors]
+        out += [f"console error: {e}" for e in self.console_errors]
+        out += [f"local request failed: {u}" for u in self.broken_local]
+        return out
+
+
+def _local(url):
+    parsed = urlparse(url)
+    return parsed.scheme in ("data", "blob", "about") or parsed.hostname in LOCAL_HOSTS
+
+
+@pytest.fixture
+def visit(browser, base_url):
+    """visit(doc) -> Visit: open a page with every non-local request aborted."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+
+    def opener(doc):
+        page = context.new_page()
+        v = Visit(page)
+
+        def route(r):
+            if _local(r.request.url):
+                r.continue_()
+            else:
+                v.blocked.append(r.request.url)
+                r.abort()
+
+        def console(msg):
+            if msg.type == "error":
+                where = (msg.location or {}).get("url", "")
+                if (where and not _local(where)) or _blocked_resource_message(msg.text, v):
+                    return  # caused by an aborted remote request: reported as v.blocked
+                v.console_errors.append(f"{msg.text} ({where})")
+
+        page.route("**/*", route)
+        page.on("console", console)
+        page.on("pageerror", lambda exc: v.page_errors.append(str(exc)))
+        page.on("response", lambda r: v.broken_local.append(f"{r.status} {r.url}")
+                if r.status >= 400 and _local(r.url) else None)
+        page.on("requestfailed", lambda r: v.broken_local.append(f"{r.failure} {r.url}")
+                if _local(r.url) and not r.url.startswith("data:") else None)
+        page.goto(f"{base_url}/{doc}.html", wait_until="load")
+        return v
+
+    yield opener
+    context.close()
+
+
+def _blocked_resource_message(text, v):
+    return "net::ERR_FAILED" in text and bool(v.blocked)
+
+
+def wait_for_equations(page):
+    """Wait until MathJax has typeset every .math element; return (count, TeX errors)."""
+    n = page.locator(".math").count()
+    if n:
+        loaded = page.evaluate("() => Boolean(window.MathJax && window.MathJax.startup)")
+        assert loaded, f"{page.url}: the page has equations but MathJax did not load"
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.math')].every(e => e.querySelector('mjx-container'))",
+            timeout=TIMEOUT_MS,
+        )
+    return n, page.locator("mjx-merror").count()
+
+
+def broken_images(page):
+    page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=TIMEOUT_MS)
+    return page.evaluate(
+        "() => [...document.images].filter(i => !(i.naturalWidth > 0))"
+        ".map(i => (i.currentSrc || i.src).slice(0, 120))"
+    )
+
+
+def pages_with(site, marker):
+    """Built pages whose HTML contains `marker`, as document names."""
+    return sorted(
+        str(p.relative_to(site).with_suffix(""))
+        for p in site.rglob("*.html")
+        if not p.relative_to(site).parts[0].startswith("_") and marker in p.read_text(errors="replace")
+    )
+
+
+# --------------------------------------------------------------------------------------- pages
+
+
+@pytest.mark.parametrize("doc", DOCUMENTS or [None])
+def test_page_loads_offline_without_errors(visit, site, doc):
+    """No JS errors, broken images, missing local files or requests to other hosts; equations typeset."""
+    if doc is None:
+        pytest.skip("no table of contents found for the site under test")
+    assert (site / f"{doc}.html").exists(), f"{doc} is in the table of contents but was not built"
+    v = visit(doc)
+    page = v.page
+    assert page.locator("h1").count() >= 1, f"{doc}: no title"
+    n_math, n_errors = wait_for_equations(page)
+    assert n_errors == 0, f"{doc}: MathJax reports {n_errors} TeX errors"
+    problems = v.problems() + [f"broken image: {src}" for src in broken_images(page)]
+    problems += [f"request to another host (pages must work offline): {u}" for u in sorted(set(v.blocked))]
+    assert not problems, f"{doc}:\n" + "\n".join(problems)
+
+
+def test_mathjax_is_served_by_the_site(visit, site):
+    """The notation page's equations are typeset by a MathJax loaded from the site, not a CDN."""
+    doc = next((d for d in DOCUMENTS if d.endswith("notation")), None) or next(
+        iter(pages_with(site, 'class="math')), None)
+    assert doc, "no page with equations found"
+    v = visit(doc)
+    scripts = v.page.eval_on_selector_all("script[src]", "els => els.map(e => e.src)")
+    mathjax = [s for s in scripts if "mathjax" in s.lower()]
+    assert mathjax and all(_local(s) for s in mathjax), f"MathJax must come from the site: {mathjax}"
+    n_math, n_errors = wait_for_equations(v.page)
+    assert n_math > 0 and v.page.locator("mjx-container").count() >= n_math
+    assert n_errors == 0
+    assert not [u for u in v.blocked if "mathjax" in u.lower()]
+
+
+def test_no_live_widgets_on_the_site(site):
+    """A live ipywidgets output would be a dead control on the static site."""
+    dead = pages_with(site, "application/vnd.jupyter.widget-view+json")
+    assert not dead, (f"pages with live widgets (build the book with lecturenn.sphinxext; after "
+                      f"enabling it run `jupyter-book clean --all` once): {dead}")
+
+
+# ----------------------------------------------------------------------------------- explorers
+
+STATE = """root => {
+  const img = root.querySelector('img.lnx-frame');
+  return {
+    values: [...root.querySelectorAll('input.lnx-range')].map(i => i.value),
+    texts: [...root.querySelectorAll('output.lnx-value')].map(o => o.textContent),
+    aria: [...root.querySelectorAll('input.lnx-range')].map(i => i.getAttribute('aria-valuetext')),
+    src: img.src, alt: img.alt, ok: img.complete && img.naturalWidth > 0,
+  };
+}"""
+
+
+def _exercise_slider(page, explorer, k, where):
+    """Move slider k with the keyboard and the mouse; return the problems seen."""
+    slider = explorer.locator("input.lnx-range").nth(k)
+    n = int(slider.get_attribute("max")) + 1
+    name = slider.get_attribute("name")
+    problems = []
+
+    def state():
+        return explorer.evaluate(STATE)
+
+    def expect_change(before, action):
+        after = state()
+        label = f"{where}, slider {name!r}, {action}"
+        if after["values"][k] == before["values"][k]:
+            problems.append(f"{label}: the slider did not move")
+        elif after["src"] == before["src"]:
+            problems.append(f"{label}: the image did not change")
+        elif after["texts"][k] == before["texts"][k]:
+            problems.append(f"{label}: the value shown did not change")
+        elif not (after["aria"][k] == after["texts"][k] and after["texts"][k] in after["alt"]):
+            problems.append(f"{label}: aria-valuetext/alt text do not name the value")
+        elif not after["ok"]:
+            problems.append(f"{label}: the new frame is not a valid image")
+        return after
+
+    # keyboard
+    slider.focus()
+    page.keyboard.press("Home")
+    s = state()
+    if s["values"][k] != "0":
+        problems.append(f"{where}, slider {name!r}: Home did not go to the first value")
+    page.keyboard.press("ArrowRight")
+    s = expect_change(s, "ArrowRight")
+    page.keyboard.press("Home")
+    s = expect_change(s, "Home")
+    page.keyboard.press("End")
+    s = expect_change(s, "End")
+    page.keyboard.press("Home")
+    s = expect_change(s, "Home")
+
+    # mouse: click on the track near its right end, then drag the thumb back to the left end
+    slider.evaluate("e => e.scrollIntoView({block: 'center'})")
+    box = slider.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.click(box["x"] + 0.95 * box["width"], y)
+    s = expect_change(s, "click on the track")
+    thumb_x = box["x"] + 8 + (box["width"] - 16) * int(s["values"][k]) / (n - 1)
+    page.mouse.move(thumb_x, y)
+    page.mouse.down()
+    for f in (0.7, 0.4, 0.1, 0.0):
+        page.mouse.move(box["x"] + f * box["width"], y)
+    page.mouse.up()
+    expect_change(s, "drag")
+    return problems
+
+
+def test_every_explorer_reacts_to_mouse_and_keyboard(visit, site):
+    docs = pages_with(site, 'class="lecturenn-explorer"')
+    assert docs, "the site has no explorers: were the notebooks built with lecturenn.sphinxext?"
+    problems, count = [], 0
+    for doc in docs:
+        v = visit(doc)
+        explorers = v.page.locator(EXPLORER)
+        for i in range(explorers.count()):
+            explorer = explorers.nth(i)
+            count += 1
+            sliders = explorer.locator("input.lnx-range")
+            assert sliders.count() >= 1, f"{doc}: explorer {i} has no slider"
+            assert explorer.evaluate(STATE)["ok"], f"{doc}: explorer {i} shows no image"
+            for k in range(sliders.count()):
+                problems += _exercise_slider(v.page, explorer, k, f"{doc} explorer {i}")
+        problems += v.problems()
+        v.page.close()
+    assert count > 0
+    assert not problems, "\n".join(problems)
+
+
+# ------------------------------------------------------------------------------ launch buttons
+
+
+def notebook_documents(site):
+    """Pages built from a notebook (Sphinx copies their .ipynb source to _sources/)."""
+    return [d for d in DOCUMENTS if (site / "_sources" / f"{d}.ipynb").exists()]
+
+
+def test_notebook_pages_have_binder_and_colab_buttons(visit, site):
+    docs = notebook_documents(site)
+    assert docs, "no notebook pages found"
+    missing = []
+    for doc in docs:  # every notebook page, in its HTML
+        text = (site / f"{doc}.html").read_text()
+        for host in ("mybinder.org", "colab.research.google.com"):
+            if not re.search(rf'href="https://{re.escape(host)}/[^"]*{re.escape(doc)}\.ipynb"', text):
+                missing.append(f"{doc}: no {host} launch link")
+    assert not missing, "\n".join(missing)
+
+    v = visit(docs[0])  # and in a browser: the rocket menu opens and shows both
+    page = v.page
+    page.locator(".dropdown-launch-buttons button.dropdown-toggle").click()
+    for host, text in (("mybinder.org", "Binder"), ("colab.research.google.com", "Colab")):
+        link = page.locator(f'.dropdown-launch-buttons a[href*="{host}"]')
+        link.wait_for(state="visible")
+        assert text in link.inner_text()
+        assert link.get_attribute("href").endswith(f"{docs[0]}.ipynb")
+    assert not v.problems(), v.problems()

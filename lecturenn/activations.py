@@ -37,7 +37,10 @@ def softmax(a, axis=-1):
               = \frac{e^{a_k - m}}{\sum_j e^{a_j - m}}, \quad m = \max_j a_j
     """
     a = np.asarray(a)
-    e = np.exp(a - a.max(axis=axis, keepdims=True))   # largest term is e^0 = 1
+    e = a - a.max(axis=axis, keepdims=True)
+    if e.dtype.kind != "f":
+        e = e.astype(np.float64)
+    np.exp(e, out=e)                       # largest term is e^0 = 1
     e /= e.sum(axis=axis, keepdims=True)
     return e
 
@@ -71,6 +74,16 @@ class Activation:
     def dg(self, a, y=None):
         raise NotImplementedError
 
+    def _backprop(self, a, y, dE_dy):
+        r"""Return :math:`g'(a) \, \partial E/\partial y` (elementwise); may overwrite ``dE_dy``.
+
+        Used by the training loop (through ``ActivationLayer._backward``);
+        subclasses may override it with a cheaper equivalent.
+        """
+        d = self.dg(a, y)
+        d *= dE_dy
+        return d
+
     def __call__(self, a):
         return self.g(a)
 
@@ -91,6 +104,9 @@ class Identity(Activation):
 
     def dg(self, a, y=None):
         return np.ones_like(a)
+
+    def _backprop(self, a, y, dE_dy):
+        return dE_dy        # g'(a) = 1
 
 
 class Sigmoid(Activation):
@@ -145,6 +161,9 @@ class ReLU(Activation):
     def dg(self, a, y=None):
         a = np.asarray(a)
         return (a > 0).astype(a.dtype)
+
+    def _backprop(self, a, y, dE_dy):
+        return np.multiply(dE_dy, a > 0, out=dE_dy)   # g'(a) = [a > 0]
 
 
 ACTIVATIONS = {cls.name: cls for cls in (Identity, Sigmoid, Tanh, ReLU)}

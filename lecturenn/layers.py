@@ -90,6 +90,14 @@ class Linear:
         if X.ndim != 2 or X.shape[1] != self.W.shape[1]:
             raise ValueError(f"input of a Linear layer must have shape (N, n_in) = (N, {self.W.shape[1]}); "
                              f"got {X.shape}")
+        return self._forward(X)
+
+    def _forward(self, X):
+        """:meth:`forward` without its checks (``X`` must be a 2-D array of the layer's dtype).
+
+        The training loop :func:`lecturenn.optim.train` checks its data once and
+        then calls this directly.
+        """
         self.X = X
         z = X @ self.W.T   # z_j = sum_i w_ji y_i
         z += self.b
@@ -121,15 +129,40 @@ class Linear:
         if dE_dz.shape != (len(self.X), self.W.shape[0]):
             raise ValueError(f"dE_dz must have shape (N, n_out) = {(len(self.X), self.W.shape[0])}; "
                              f"got {dE_dz.shape}")
-        # dE/dw_ji = y_i^(k-1) dE/dz_j  (summed over the batch)
-        np.matmul(dE_dz.T, self.X, out=self.dW)
-        # dE/db_j = dE/dz_j  (a bias is a weight on a constant input 1)
-        np.sum(dE_dz, axis=0, out=self.db)
+        return self._backward(dE_dz)
+
+    def _backward(self, dE_dz, input_grad=True):
+        r""":meth:`backward` without its checks; ``input_grad=False`` skips :math:`\partial E/\partial \mathbf{y}^{(k-1)}`.
+
+        The first layer of a network needs no input gradient (its input is the
+        data), so :func:`lecturenn.optim.train` skips that matrix product.
+        """
+        # dE/dw_ji = y_i^(k-1) dE/dz_j  (summed over the batch): dW = dE_dz^T X
+        _matmul_into(dE_dz.T, self.X, self.dW)
+        # dE/db_j = dE/dz_j  (a bias is a weight on a constant input 1, so db = dE_dz^T 1: the
+        # sum over the batch, taken as a matrix-vector product, which BLAS does fastest)
+        np.dot(dE_dz.T, np.ones(len(dE_dz), dE_dz.dtype), out=self.db)
         # dE/dy_i^(k-1) = sum_j w_ji dE/dz_j
-        return dE_dz @ self.W
+        return dE_dz @ self.W if input_grad else None
 
     def __repr__(self):
         return f"Linear(n_in={self.W.shape[1]}, n_out={self.W.shape[0]}, dtype={self.W.dtype})"
+
+
+def _matmul_into(A, B, out):
+    """``out[...] = A @ B`` without a temporary array, the fastest way numpy offers.
+
+    For a batch of one sample, ``A @ B`` is an outer product (inner dimension
+    1), which ``np.dot`` computes far faster than ``np.matmul``; ``np.dot``
+    writes only into row-major (C-ordered) arrays, so a column-major ``out`` is
+    filled through its transpose, ``out.T = B.T @ A.T``.
+    """
+    if A.shape[1] > 1:
+        np.matmul(A, B, out=out)
+    elif out.flags.c_contiguous:
+        np.dot(A, B, out=out)
+    else:
+        np.dot(B.T, A.T, out=out.T)
 
 
 class ActivationLayer:
@@ -170,6 +203,14 @@ class ActivationLayer:
         dE_dz = self.activation.dg(self.z, self.y)   # g'(z_j)
         dE_dz *= dE_dy                               # dE/dz_j = g'(z_j) dE/dy_j
         return dE_dz
+
+    def _backward(self, dE_dy):
+        """:meth:`backward` without its checks, for :func:`lecturenn.optim.train`.
+
+        May overwrite ``dE_dy`` (the training loop owns it) and skips the
+        multiplication by :math:`g' = 1` of the identity.
+        """
+        return self.activation._backprop(self.z, self.y, dE_dy)
 
     def __repr__(self):
         return f"ActivationLayer({self.activation.name!r})"

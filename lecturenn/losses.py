@@ -49,6 +49,20 @@ class Loss:
     def grad(self, y, t):
         raise NotImplementedError
 
+    def _prepare(self, y, t):
+        """Check ``y`` and ``t`` as :meth:`grad` does; return them in the form that :meth:`_grad` takes."""
+        return y, t
+
+    def _grad(self, y, t):
+        """:meth:`grad` without the checks, for :func:`lecturenn.optim.train`.
+
+        ``y`` is the network output (finite, the network's dtype) and ``t``
+        the targets as returned by :meth:`_prepare`: the training loop prepares
+        (and so checks) all targets once, before the first update, instead of
+        checking every batch. ``grad(y, t)`` is ``_grad(*_prepare(y, t))``.
+        """
+        return self.grad(y, t)
+
     def predict(self, y):
         raise NotImplementedError
 
@@ -98,9 +112,16 @@ class SquaredError(Loss):
         r = (y - t) ** 2
         return 0.5 * (r if r.ndim == 1 else r.sum(axis=1))
 
+    def _prepare(self, y, t):
+        return self._check(y, t)
+
     def grad(self, y, t):
-        y, t = self._check(y, t)
-        return (y - t) / len(y)
+        return self._grad(*self._prepare(y, t))
+
+    def _grad(self, y, t):
+        d = y - t
+        d /= len(y)
+        return d
 
     def predict(self, y):
         return check_array(y, "network output y")
@@ -123,14 +144,21 @@ class BinaryCrossEntropy(Loss):
     name = "binary_cross_entropy"
     labels = "01"
 
+    def _prepare(self, y, t):
+        y_flat, t = _binary(y, t, self.labels)
+        return y_flat.reshape(np.shape(y)), t
+
     def per_sample(self, y, t):
         y, t = _binary(y, t, self.labels)
         return np.maximum(y, 0) - t * y + np.log1p(np.exp(-np.abs(y)))
 
     def grad(self, y, t):
-        shape = np.shape(y)
-        y, t = _binary(y, t, self.labels)
-        return ((sigmoid(y) - t) / len(y)).reshape(shape)
+        return self._grad(*self._prepare(y, t))
+
+    def _grad(self, y, t):
+        d = sigmoid(y.reshape(-1)) - t      # sigma(y_n) - t_n
+        d /= len(d)
+        return d.reshape(y.shape)
 
     def predict(self, y):
         """Labels in {0, 1}: 1 where the logit ``y > 0`` (probability > 1/2)."""
@@ -162,10 +190,17 @@ class Hinge(Loss):
         y, t = _binary(y, t, self.labels)
         return np.maximum(self.margin - t * y, 0)
 
+    def _prepare(self, y, t):
+        y_flat, t = _binary(y, t, self.labels)
+        return y_flat.reshape(np.shape(y)), t
+
     def grad(self, y, t):
-        shape = np.shape(y)
-        y, t = _binary(y, t, self.labels)
-        return (np.where(t * y < self.margin, -t, 0) / len(y)).reshape(shape)
+        return self._grad(*self._prepare(y, t))
+
+    def _grad(self, y, t):
+        d = np.where(t * y.reshape(-1) < self.margin, -t, 0)
+        d /= len(d)
+        return d.reshape(y.shape)
 
     def predict(self, y):
         """Labels in {-1, +1} by the sign of ``y`` (``y = 0`` gives +1)."""
@@ -207,11 +242,23 @@ class SoftmaxCrossEntropy(Loss):
         return -log_softmax(y)[np.arange(len(y)), t]
 
     def grad(self, y, t):
+        return self._grad(*self._prepare(y, t))
+
+    def _prepare(self, y, t):
+        """``y`` and the one-hot targets :math:`\\mathbf{e}_{t_n}` as rows of an (N, K) matrix."""
         y, t = self._check(y, t)
-        p = softmax(y)
-        p[np.arange(len(y)), t] -= 1        # softmax - one-hot
+        e_t = np.zeros(y.shape, dtype=y.dtype)
+        e_t[np.arange(len(t)), t] = 1
+        return y, e_t
+
+    def _grad(self, y, e_t):
+        # The formula of grad, evaluated on the transpose (one row per class, one column per sample):
+        # numpy reduces along the K classes of many samples much faster in this layout than along
+        # the short rows of y (N, K).
+        p = softmax(np.ascontiguousarray(y.T), axis=0)   # column n: softmax(y_n)
+        p -= e_t.T                                       # softmax(y_n) - e_{t_n}
         p /= len(y)
-        return p
+        return p.T
 
     def predict(self, y):
         """Class labels 0..K-1: the index of the largest logit."""

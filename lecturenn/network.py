@@ -82,9 +82,66 @@ class MLP:
         for k, lin in enumerate(self.linears, start=1):
             g = self.output if k == len(self.linears) else self.activation
             self.layers += [lin, ActivationLayer(g)]
-        self.activations_ = self.preactivations_ = None
+        self._pairs = list(zip(self.linears, self.layers[1::2]))   # (Linear, ActivationLayer) per layer k
+        self._share_memory()
+        self._cached = None   # the lists behind activations_ / preactivations_, built on first access
+
+    @property
+    def activations_(self):
+        """``[y1, y2, ..., y]``: the layer outputs cached by the last :meth:`forward` (None before)."""
+        return self._caches()[0]
+
+    @property
+    def preactivations_(self):
+        """``[z1, z2, ..., zL]``: the pre-activations cached by the last :meth:`forward` (None before)."""
+        return self._caches()[1]
+
+    def _caches(self):
+        if self._cached is None:
+            acts = self.layers[1::2]
+            if acts[-1].y is None:
+                return None, None
+            self._cached = [a.y for a in acts], [a.z for a in acts]
+        return self._cached
 
     # ---- parameters ---------------------------------------------------------
+    def _share_memory(self):
+        """Make W1, b1, W2, ... views into one vector, and dW1, db1, ... views into another.
+
+        Nothing changes for the layers (they still own arrays ``W``, ``b``,
+        ``dW``, ``db`` of the same shapes and values, updated in place), but
+        :func:`lecturenn.optim.train` can then take the SGD step
+        :math:`\\mathbf{w} \\leftarrow \\mathbf{w} - \\eta \\nabla E` for all parameters with one
+        vector operation instead of one per array.
+
+        The first layer's ``W1`` (and ``dW1``) is stored column by column
+        (Fortran order). Its product ``X @ W1.T`` with the data is the largest
+        one of a training step, and BLAS computes it faster for small batches
+        when ``W1.T`` is an ordinary row-major matrix. (Training never needs
+        ``dE_dX`` of the first layer, the one product that prefers the other
+        layout.) Values, shapes and indexing are the same in either layout.
+        """
+        arrays = [(lin, p, g, "F" if k == 0 and p == "W" else "C")
+                  for k, lin in enumerate(self.linears) for p, g in (("W", "dW"), ("b", "db"))]
+        self._theta = np.concatenate([getattr(lin, p).ravel(order=o) for lin, p, _, o in arrays])
+        self._dtheta = np.zeros_like(self._theta)
+        i = 0
+        for lin, p, g, order in arrays:
+            shape = getattr(lin, p).shape
+            n = int(np.prod(shape))
+            setattr(lin, p, self._theta[i:i + n].reshape(shape, order=order))
+            setattr(lin, g, self._dtheta[i:i + n].reshape(shape, order=order))
+            i += n
+
+    def _flat_params(self):
+        """``(theta, dtheta)``: all parameters and all gradients as two vectors, or None.
+
+        None if a layer's arrays were replaced (``lin.W = ...``) since construction.
+        """
+        if all(p.base is self._theta for p in self.params) and all(g.base is self._dtheta for g in self.grads):
+            return self._theta, self._dtheta
+        return None
+
     @property
     def params(self):
         """``[W1, b1, W2, b2, ...]`` (the arrays themselves: updating them in place changes the model)."""
@@ -147,12 +204,19 @@ class MLP:
         X : array_like (N, D)
             Inputs, one sample per row (converted to the network's dtype).
         """
-        y = self._check_X(X)
-        for layer in self.layers:
-            y = layer.forward(y)
-        acts = self.layers[1::2]
-        self.preactivations_ = [a.z for a in acts]
-        self.activations_ = [a.y for a in acts]
+        return self._forward(self._check_X(X))
+
+    def _forward(self, X):
+        """:meth:`forward` without the input checks.
+
+        :func:`lecturenn.optim.train` checks the whole training set once and
+        then calls this for every batch: ``X`` must be a 2-D array of the
+        network's dtype with ``sizes[0]`` columns.
+        """
+        self._cached = None
+        y = X
+        for lin, act in self._pairs:
+            y = act.forward(lin._forward(y))   # z = W y + b, then y = g(z)
         return y
 
     def backward(self, dE_dy):
@@ -177,9 +241,9 @@ class MLP:
         -------
         dE_dX : ndarray (N, D)
         """
-        if self.activations_ is None:
+        if self.layers[-1].y is None:
             raise RuntimeError("call forward(X) before backward(dE_dy)")
-        out = self.activations_[-1].shape
+        out = self.layers[-1].y.shape
         d = np.asarray(dE_dy, dtype=self.dtype)
         if d.shape != out:
             if d.size != np.prod(out) or len(d) != out[0]:
@@ -190,10 +254,26 @@ class MLP:
             d = lin.backward(d)   # dE/dw_ji = y_i dE/dz_j;  dE/dy_i^(k-1) = sum_j w_ji dE/dz_j
         return d
 
-    def _forward_pure(self, X):
-        """Outputs and the list of pre-activations z^(k), without touching any cache."""
-        y, zs = self._check_X(X), []
-        for lin, act in zip(self.layers[0::2], self.layers[1::2]):
+    def _backward(self, dE_dy):
+        """:meth:`backward` without the checks, and without :math:`\\partial E/\\partial X` (returns None).
+
+        Used by :func:`lecturenn.optim.train`: ``dE_dy`` must have the shape and
+        dtype of the last output and may be overwritten. The gradient with
+        respect to the data is never needed for training, so the first layer
+        skips that matrix product.
+        """
+        d = dE_dy
+        for k in range(len(self._pairs) - 1, -1, -1):
+            lin, act = self._pairs[k]
+            d = lin._backward(act._backward(d), input_grad=k > 0)
+
+    def _forward_pure(self, X, checked=False):
+        """Outputs and the list of pre-activations z^(k), without touching any cache.
+
+        ``checked=True`` skips the input checks (``X`` already checked, as in :func:`lecturenn.optim.train`).
+        """
+        y, zs = (X if checked else self._check_X(X)), []
+        for lin, act in self._pairs:
             z = y @ lin.W.T
             z += lin.b
             zs.append(z)
@@ -203,6 +283,10 @@ class MLP:
     def predict(self, X):
         """Outputs ``y`` for inputs ``X``: the forward pass without caching (safe between forward and backward)."""
         return self._forward_pure(X)[0]
+
+    def _predict(self, X):
+        """:meth:`predict` without the input checks (for data that :func:`lecturenn.optim.train` checked)."""
+        return self._forward_pure(X, checked=True)[0]
 
     __call__ = predict
 

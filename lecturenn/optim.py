@@ -379,7 +379,7 @@ def _input_dim(model):
 # ---------------------------------------------------------------------------
 def train(model, loss, X, t, eta=0.1, B=32, epochs=10, regularizer=None, lam=None, seed=0,
           schedule=None, B_growth=None, B_max=None, normalize=True, X_val=None, t_val=None,
-          record_steps=False, progress=False, on_divergence="raise"):
+          record_steps=False, progress=False, on_divergence="raise", record_epochs=True):
     r"""Train ``model`` by (minibatch) stochastic gradient descent.
 
     Each epoch shuffles the training set (with ``seed``), splits it into
@@ -459,6 +459,12 @@ def train(model, loss, X, t, eta=0.1, B=32, epochs=10, regularizer=None, lam=Non
         When the error becomes NaN or infinite: raise
         :class:`TrainingDiverged` (default) or stop and return the history
         with ``diverged=True`` (the model then holds non-finite weights).
+    record_epochs : bool
+        ``True`` (default): evaluate the training objective (and accuracy,
+        validation loss) on the full data before training and after every
+        epoch. ``False`` skips these passes over the data, e.g. to time the
+        updates alone: the per-epoch lists of the history stay empty, and a
+        diverging run is still stopped by the checks of every update.
 
     Returns
     -------
@@ -529,6 +535,8 @@ def train(model, loss, X, t, eta=0.1, B=32, epochs=10, regularizer=None, lam=Non
     B_cap = N if B_max is None else B_max
     if not isinstance(normalize, (bool, np.bool_)):
         raise TypeError(f"normalize must be True or False; got {normalize!r}")
+    if not isinstance(record_epochs, (bool, np.bool_)):
+        raise TypeError(f"record_epochs must be True or False; got {record_epochs!r}")
     if on_divergence not in ("raise", "stop"):
         raise ValueError(f"on_divergence must be 'raise' or 'stop'; got {on_divergence!r}")
     if (X_val is None) != (t_val is None):
@@ -545,6 +553,20 @@ def train(model, loss, X, t, eta=0.1, B=32, epochs=10, regularizer=None, lam=Non
             raise ImportError("progress=True needs the tqdm package (pip install tqdm)") from exc
         progress_bar = tqdm(total=epochs, desc="training", unit="epoch")
 
+    # The data are checked once, here; the loop then calls the unchecked twins of the public
+    # methods (MLP._forward, SoftmaxCrossEntropy._grad, ...) where the model and loss have them.
+    forward = _unchecked(model, "forward", "_forward")
+    backward = _unchecked(model, "backward", "_backward")
+    predict = _unchecked(model, "predict", "_predict")
+    grad = _unchecked(loss, "grad", "_grad")
+    own_grad = grad != loss.grad     # the unchecked _grad of a lecturenn loss
+    t_fit = t
+    if own_grad:   # check all targets now, in the form _grad takes them
+        y_shape = np.shape(predict(X[:1]))[1:]
+        t_fit = loss._prepare(np.zeros((N,) + y_shape, dtype), t)[1]
+    params_grads = list(zip(model.params, model.grads))
+    weight_decay = _is_l2(regularizer)
+    flat = model._flat_params() if hasattr(model, "_flat_params") else None
     classify = _is_classifier(loss)
     weights = list(model.weights) if regularizer is not None else []
     weight_ids = {id(w) for w in weights}
@@ -553,7 +575,7 @@ def train(model, loss, X, t, eta=0.1, B=32, epochs=10, regularizer=None, lam=Non
     rng = np.random.default_rng(seed)
 
     def evaluate():
-        y = model.predict(X)
+        y = predict(X)
         if not np.isfinite(y).all():  # the loss functions refuse non-finite outputs
             hist.epoch_loss.append(_nonfinite(y))
             return hist.epoch_loss[-1]
@@ -564,7 +586,7 @@ def train(model, loss, X, t, eta=0.1, B=32, epochs=10, regularizer=None, lam=Non
         if classify:
             hist.train_accuracy.append(_accuracy(loss.predict(y), t))
         if X_val is not None:
-            yv = model.predict(X_val)
+            yv = predict(X_val)
             if np.isfinite(yv).all():
                 hist.val_loss.append(float(loss.value(yv, t_val)))
                 if classify:
@@ -595,9 +617,10 @@ def train(model, loss, X, t, eta=0.1, B=32, epochs=10, regularizer=None, lam=Non
         return hist
 
     # -------------------------------------------------------------- the loop
+    grads_scaled_by = None
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            E = evaluate()
+            E = evaluate() if record_epochs else 0.0
             if not math.isfinite(E):
                 raise ValueError(
                     f"the error is already {E} at the initial weights; check X and t for huge values "
@@ -627,14 +650,14 @@ def train(model, loss, X, t, eta=0.1, B=32, epochs=10, regularizer=None, lam=Non
                             "finite number > 0"
                         )
                     if idx is None:
-                        Xb, tb, nb = X, t, N
+                        Xb, tb, nb = X, t_fit, N
                     else:
-                        Xb, tb, nb = X[idx], t[idx], len(idx)
-                    y = model.forward(Xb)
+                        Xb, tb, nb = X.take(idx, axis=0), t_fit[idx], len(idx)   # the batch's rows
+                    y = forward(Xb)
                     if not np.isfinite(y).all():
                         hist.n_updates = tau
                         return diverge(_nonfinite(y), epoch + 1, tau, eta_now, B_now)
-                    dE_dy = loss.grad(y, tb)
+                    dE_dy = grad(y, tb)
                     if record_steps:
                         Eb = float(loss.value(y, tb))
                         if lam_N:
@@ -642,38 +665,76 @@ def train(model, loss, X, t, eta=0.1, B=32, epochs=10, regularizer=None, lam=Non
                         hist.step_loss.append(Eb)
                         hist.step_eta.append(float(eta_now))
                         bad = not math.isfinite(Eb)
+                    elif own_grad:
+                        # cheaper than evaluating the loss at every step: the gradients of lecturenn's
+                        # losses are finite for finite y (a non-finite error shows up in y, at the
+                        # latest one step later); the epoch-end evaluation checks E as well
+                        bad = False
                     else:
-                        # cheaper than evaluating the loss at every step: a non-finite error shows up
-                        # in y or dE/dy (at the latest one step later); the epoch-end evaluation checks E
                         bad = not np.isfinite(dE_dy).all()
                         if bad:
                             Eb = _nonfinite(dE_dy)
                     if bad:
                         hist.n_updates = tau
                         return diverge(Eb, epoch + 1, tau, eta_now, B_now)
-                    model.backward(dE_dy)
                     step = eta_now * nb if not normalize else eta_now
-                    for p, g in zip(model.params, model.grads):
-                        if lam_N and id(p) in weight_ids:
-                            g = g + lam_N * regularizer.grad(p)
-                        p -= step * g
+                    # Backpropagate step * dE/dy instead of dE/dy: every gradient is linear in it, so
+                    # backward leaves step * dE/dw in the grads and the update needs no extra pass to
+                    # multiply by eta (before train returns, the grads are divided by the step again).
+                    backward(dE_dy * step)
+                    grads_scaled_by = step
+                    if flat is not None and not lam_N:
+                        theta, dtheta = flat
+                        theta -= dtheta                 # all parameters at once
+                    else:
+                        for p, g in params_grads:
+                            if lam_N and id(p) in weight_ids:
+                                if weight_decay:       # L2: dOmega/dW = W, so w <- (1 - eta lam/N) w - ...
+                                    p *= 1.0 - step * lam_N
+                                else:
+                                    g = g + (step * lam_N) * regularizer.grad(p)
+                            p -= g
                     tau += 1
                 hist.eta.append(eta_first)
                 hist.B.append(B_now)
                 hist.updates_per_epoch.append(n_upd)
                 hist.n_updates = tau
-                E = evaluate()
+                E = evaluate() if record_epochs else 0.0
                 if progress_bar is not None:
                     progress_bar.update(1)
-                    progress_bar.set_postfix(loss=f"{E:.4g}")
+                    if record_epochs:
+                        progress_bar.set_postfix(loss=f"{E:.4g}")
                 if not math.isfinite(E):
                     return diverge(E, epoch + 1, tau - 1, eta_now, B_now)
     finally:
+        if grads_scaled_by is not None:     # model.grads: the gradient of the last batch again
+            for g in ([flat[1]] if flat is not None else [g for _, g in params_grads]):
+                g /= grads_scaled_by
         if progress_bar is not None:
             progress_bar.close()
     hist.n_updates = tau
     hist.time = _time.perf_counter() - t_start
     return hist
+
+
+def _unchecked(obj, public, private):
+    """``obj.<private>`` if the class that defines ``obj.<public>`` also defines it, else ``obj.<public>``.
+
+    The private twins (``MLP._forward``, ``Loss._grad``, ...) skip the input
+    checks of the public methods. A subclass that overrides only the public
+    method keeps having it called.
+    """
+    for cls in type(obj).__mro__:
+        if public in vars(cls):
+            return getattr(obj, private if private in vars(cls) else public)
+    return getattr(obj, public)
+
+
+def _is_l2(regularizer):
+    """True for lecturenn's own L2 regulariser (gradient W), unchanged by a subclass."""
+    from .regularizers import L2
+
+    return isinstance(regularizer, L2) and type(regularizer).grad is L2.grad
 
 
 def _nonfinite(a):

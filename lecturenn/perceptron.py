@@ -17,6 +17,10 @@ descent with step :math:`\eta` on the perceptron criterion
 :math:`\sum_n [-t_n y(\mathbf{x}_n)]_+` (the hinge loss with margin 0, see
 :class:`lecturenn.losses.Hinge`).
 
+The same linear output can instead be fitted to the targets by least squares,
+which has a closed-form solution (:func:`least_squares`,
+:class:`LeastSquaresClassifier`).
+
 With fixed basis functions :math:`\phi(\mathbf{x})` (lecture slide "Non-linear
 basis functions") the same code learns a non-linear decision boundary: pass
 the features instead of the inputs, e.g.
@@ -29,7 +33,7 @@ import numpy as np
 
 from ._validation import check_array, check_int_range, check_positive, check_targets
 
-__all__ = ["ConvergenceWarning", "NotFittedError", "Perceptron"]
+__all__ = ["ConvergenceWarning", "NotFittedError", "Perceptron", "LeastSquaresClassifier", "least_squares"]
 
 
 class ConvergenceWarning(UserWarning):
@@ -241,3 +245,170 @@ class Perceptron:
     def __repr__(self):
         return (f"Perceptron(eta={self.eta!r}, max_epochs={self.max_epochs!r}, "
                 f"shuffle={self.shuffle!r}, seed={self.seed!r})")
+
+
+
+# ---------------------------------------------------------------------------
+# least squares in closed form
+# ---------------------------------------------------------------------------
+def _lstsq(X, t, rcond):
+    """Solve [X, 1] v = t in the least-squares sense; returns (v, rank) with the bias in the last row."""
+    Xb = np.column_stack([X, np.ones(len(X), dtype=X.dtype)])   # x_0 = 1 carries the bias
+    v, _, rank, _ = np.linalg.lstsq(Xb, t, rcond=rcond)
+    return v, int(rank)
+
+
+def least_squares(X, t, rcond=None):
+    r"""Closed-form least-squares fit of linear outputs :math:`\mathbf{y} = \mathbf{W}\mathbf{x} + \mathbf{b}`.
+
+    Lecture sections "Learning the weights" and "Multidimensional linear
+    regression": the squared error of a single-layer network with linear
+    outputs,
+
+    .. math:: E(\mathbf{W}, \mathbf{b}) = \frac12 \sum_{n=1}^N
+              \lVert \mathbf{W}\mathbf{x}_n + \mathbf{b} - \mathbf{t}_n \rVert^2 ,
+
+    is a quadratic in the weights, so its minimum can be computed directly
+    instead of by gradient descent. With :math:`x_0 = 1` appended to every
+    input (the bias becomes the weight :math:`w_{k0}`) it is the solution of
+    the normal equations
+    :math:`\tilde{\mathbf{X}}^\top\tilde{\mathbf{X}}\,\tilde{\mathbf{W}}^\top = \tilde{\mathbf{X}}^\top\mathbf{T}`,
+    computed with ``numpy.linalg.lstsq`` (via the SVD, which is more accurate
+    than forming :math:`\tilde{\mathbf{X}}^\top\tilde{\mathbf{X}}`). The K
+    outputs do not share weights, so this is K independent regressions. When
+    the minimiser is not unique (linearly dependent inputs, or fewer samples
+    than weights) the one with the smallest :math:`\lVert(\mathbf{W}, \mathbf{b})\rVert`
+    is returned.
+
+    Parameters
+    ----------
+    X : array_like of shape (N, D)
+        Inputs (or features :math:`\phi(\mathbf{x})`), one sample per row.
+    t : array_like of shape (N,) or (N, K)
+        Real-valued targets (for classification: :math:`\pm 1`).
+    rcond : float, optional
+        Passed to ``numpy.linalg.lstsq``: singular values below
+        ``rcond * largest`` count as zero (default: machine precision times
+        max(N, D + 1)).
+
+    Returns
+    -------
+    W : ndarray of shape (K, D), or (D,) for 1-D targets
+        The weights :math:`w_{ki}` (one row per output, as ``Linear.W``).
+    b : ndarray of shape (K,), or float for 1-D targets
+        The biases :math:`w_{k0}`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.], [1.], [2.]])
+    >>> W, b = least_squares(X, 2 * X + 1)
+    >>> np.round(W, 6), np.round(b, 6)
+    (array([[2.]]), array([1.]))
+    """
+    X = _check_X(X)
+    t = check_array(t, "targets t", ndim=(1, 2), dtype=X.dtype,
+                    hint=" (one target per sample, or one row of K targets per sample)")
+    if len(t) != len(X):
+        raise ValueError(f"X and t must have the same number of samples N; got X with "
+                         f"{len(X)} rows and t with {len(t)}")
+    v, _ = _lstsq(X, t, rcond)
+    if t.ndim == 1:
+        return v[:-1], float(v[-1])
+    return np.ascontiguousarray(v[:-1].T), v[-1].copy()
+
+
+class LeastSquaresClassifier:
+    r"""The basic perceptron with linear outputs, trained by least squares in closed form.
+
+    Lecture section "Learning the weights" (least-squares classification):
+    the linear output :math:`y(\mathbf{x}) = \mathbf{w}^\top\mathbf{x} + w_0`
+    is fitted to targets :math:`t_n \in \{-1, +1\}` by minimising the squared
+    error
+
+    .. math:: E(\mathbf{w}, w_0) = \frac12 \sum_{n=1}^N \bigl(\mathbf{w}^\top\mathbf{x}_n + w_0 - t_n\bigr)^2
+
+    exactly, with :func:`least_squares` (no learning rate, no epochs), and the
+    class is the sign of :math:`y`. The minimum is where gradient descent on
+    ``SquaredError`` with an ``MLP([D, 1])`` ends up after enough steps.
+
+    Because :math:`(y - t)^2 = (1 - t y)^2` for :math:`t = \pm 1`, the error
+    also grows for samples that are classified correctly with
+    :math:`t_n y(\mathbf{x}_n) > 1` ("too correct"), and quadratically for
+    samples far on the wrong side; a few such points can tilt the boundary
+    (compare :class:`lecturenn.svm.LinearSVM` with the hinge loss).
+
+    Parameters
+    ----------
+    rcond : float, optional
+        Cut-off for small singular values, see :func:`least_squares`.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (D,)
+        The weights :math:`\mathbf{w}`.
+    intercept_ : float
+        The bias :math:`w_0`.
+    rank_ : int
+        Rank of the augmented data matrix :math:`[\mathbf{X}, \mathbf{1}]`
+        (below D + 1: the minimiser is not unique and the smallest one is used).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0., 0.], [1., 1.], [3., 3.], [4., 4.]])
+    >>> t = np.array([-1, -1, 1, 1])
+    >>> clf = LeastSquaresClassifier().fit(X, t)
+    >>> clf.score(X, t)
+    1.0
+    """
+
+    def __init__(self, rcond=None):
+        self.rcond = rcond
+        self._check_params()
+
+    def _check_params(self):
+        if self.rcond is not None:
+            check_positive(self.rcond, "rcond", strict=False)
+
+    def fit(self, X, t):
+        """Fit :math:`(\\mathbf{w}, w_0)` by least squares; returns self.
+
+        Parameters
+        ----------
+        X : array_like of shape (N, D)
+            Inputs (or basis-function features :math:`\\phi(\\mathbf{x})`), one sample per row.
+        t : array_like of shape (N,)
+            Targets in {-1, +1} (both classes must occur).
+        """
+        self._check_params()
+        X, t = _check_Xt(X, t)
+        _check_both_classes(t)
+        v, rank = _lstsq(X, t, self.rcond)
+        self.coef_ = v[:-1]
+        self.intercept_ = float(v[-1])
+        self.rank_ = rank
+        return self
+
+    def _check_fitted(self):
+        if not hasattr(self, "coef_"):
+            raise NotFittedError("this LeastSquaresClassifier is not fitted yet; call fit(X, t) first")
+
+    def decision_function(self, X):
+        r"""Return :math:`y(\mathbf{x}_n) = \mathbf{w}^\top\mathbf{x}_n + w_0`, shape (N,)."""
+        self._check_fitted()
+        X = _check_features(X, len(self.coef_), "LeastSquaresClassifier")
+        return X @ self.coef_.astype(X.dtype, copy=False) + X.dtype.type(self.intercept_)
+
+    def predict(self, X):
+        """Class labels in {-1, +1}: the sign of ``decision_function`` (0 -> +1)."""
+        return np.where(self.decision_function(X) >= 0, 1, -1)
+
+    def score(self, X, t):
+        """Accuracy: the fraction of samples with ``predict(X) == t``."""
+        X = _check_X(X)
+        t = check_targets(t, "pm1", N=len(X))
+        return float(np.mean(self.predict(X) == t))
+
+    def __repr__(self):
+        return f"LeastSquaresClassifier(rcond={self.rcond!r})"

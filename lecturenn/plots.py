@@ -14,10 +14,13 @@ function                    lecture section
 ==========================  =============================================================
 :func:`decision_boundary`   Perceptrons, MLPs (regions of a classifier; SVM margins)
 :func:`error_functions`     Error Function Analysis (0-1, hinge, squared, cross-entropy)
+:func:`loss_gradients`      Error Function Analysis (how hard each loss pulls: |dL/dy|)
 :func:`plot_history`        Stochastic Gradient Descent (error per epoch)
 :func:`descent_path`        Choosing the Right Learning Rate (iterates on the error surface)
 :func:`hidden_features`     Multi-Layer Perceptrons (what each hidden unit computes)
 :func:`digits_grid`         the handwritten digits data set
+:func:`weight_templates`    Multi-class networks (the weights of an output as an image)
+:func:`confusion_matrix`    Stochastic Gradient Descent (the digits example: which classes mix)
 ==========================  =============================================================
 """
 
@@ -35,9 +38,12 @@ __all__ = [
     "decision_boundary",
     "plot_history",
     "error_functions",
+    "loss_gradients",
     "descent_path",
     "hidden_features",
     "digits_grid",
+    "weight_templates",
+    "confusion_matrix",
 ]
 
 #: Okabe-Ito colours (safe for colour-blind readers), then two extra ones for 10 classes.
@@ -480,6 +486,105 @@ def error_functions(ax=None, ty=None, which=("zero_one", "hinge", "squared", "cr
     return ax
 
 
+_GRADIENT_LABELS = {
+    "zero_one": "0-1 error: 0 (almost everywhere)",
+    "hinge": r"hinge $[1 - z]_+$: $[z < 1]$",
+    "squared": r"squared error $\frac{1}{2}(y - t)^2$: $|1 - z|$",
+    "cross_entropy": r"cross-entropy: $\sigma(-z)$",
+    "perceptron": r"perceptron $[-z]_+$: $[z < 0]$",
+}
+
+
+def _gradient_curve(name, z):
+    r""":math:`|\partial L/\partial y|` of one sample with :math:`t = +1` and :math:`y = z`, for each z."""
+    from . import losses
+
+    ones = np.ones_like(z)
+    if name == "zero_one":
+        return np.zeros_like(z)            # flat on both sides of the jump at z = 0
+    loss = {"hinge": losses.Hinge(margin=1.0), "perceptron": losses.Hinge(margin=0.0),
+            "squared": losses.SquaredError(), "cross_entropy": losses.BinaryCrossEntropy()}.get(name)
+    if loss is None:
+        raise ValueError(
+            f"unknown error function {name!r}; choose from {', '.join(repr(k) for k in _GRADIENT_LABELS)}"
+        )
+    # grad() returns dE/dy of the batch mean E = 1/M sum L: multiply by M for the per-sample dL/dy
+    return np.abs(len(z) * loss.grad(z, ones))
+
+
+def loss_gradients(ax=None, ty=None, which=("squared", "cross_entropy", "hinge", "zero_one"), *,
+                   ylim=(-0.1, 3.1), legend=True, title=None):
+    r"""How hard each loss pulls on a sample: :math:`|\partial L/\partial y|` as a function of :math:`z = t\,y`.
+
+    Lecture section "Error Function Analysis". Companion of
+    :func:`error_functions`: that plot shows the error contribution
+    :math:`L`, this one its slope, which is what a gradient step feels. For
+    targets :math:`t \in \{-1, +1\}` the size of the derivative depends on
+    the output only through :math:`z = t y` (since :math:`|t| = 1`), so one
+    curve per loss describes every sample:
+
+    * squared error :math:`\frac12 (y - t)^2` (the lecture's loss, *not*
+      rescaled as in :func:`error_functions`):
+      :math:`|\partial L/\partial y| = |y - t| = |1 - z|`; it pulls on every
+      sample whose output differs from :math:`t`, also on confidently correct
+      ones (:math:`z > 1`);
+    * cross-entropy :math:`\ln(1 + e^{-z})` (not rescaled):
+      :math:`\sigma(-z)`, close to 1 for clear mistakes and fading, but never
+      reaching 0, for correct samples;
+    * hinge :math:`[1 - z]_+`: 1 for every sample with :math:`z < 1` and 0
+      beyond the margin (at the kink :math:`z = 1` the subgradient 0 of
+      :class:`lecturenn.losses.Hinge`);
+    * perceptron criterion :math:`[-z]_+` (optional, ``"perceptron"``): 1 for
+      mistakes, 0 otherwise;
+    * 0-1 error :math:`[z \le 0]`: 0 wherever the derivative exists (every
+      :math:`z \ne 0`), so gradient descent gets no signal from it.
+
+    The slopes are computed with :mod:`lecturenn.losses` (``grad`` of the
+    mean over the M plotted points, times M) on outputs :math:`y = z` with
+    target :math:`t = +1`. Each line's ``gid`` is the name of its loss, e.g.
+    ``[l for l in ax.lines if l.get_gid() == "hinge"]``.
+
+    Parameters
+    ----------
+    ax : Axes or None
+    ty : array_like, optional
+        The values of :math:`z = t y` (default ``np.linspace(-2, 2, 401)``).
+    which : sequence of str
+        Any of ``"squared"``, ``"cross_entropy"``, ``"hinge"``,
+        ``"perceptron"``, ``"zero_one"``.
+    ylim : (float, float) or None
+    legend : bool
+    title : str, optional
+
+    Returns
+    -------
+    Axes
+    """
+    z = np.linspace(-2.0, 2.0, 401) if ty is None else np.asarray(ty, dtype=float).reshape(-1)
+    if z.size < 2 or not np.all(np.isfinite(z)):
+        raise ValueError("ty must be at least two finite values of z = t*y")
+    if isinstance(which, str):
+        which = (which,)
+    curves = [(name, _gradient_curve(name, z)) for name in which]
+    ax = _get_ax(ax)
+    ax.axhline(0.0, color="0.6", lw=0.8, zorder=0)
+    ax.axvline(0.0, color="0.6", lw=0.8, zorder=0)
+    for name, G in curves:
+        (line,) = ax.plot(z, G, color=ERROR_COLORS[name], lw=2, label=_GRADIENT_LABELS[name])
+        line.set_gid(name)
+    ax.set_xlim(z.min(), z.max())
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.set_xlabel(r"$z = t\,y(\mathbf{x})$")
+    ax.set_ylabel(r"$|\partial L / \partial y|$")
+    ax.grid(True, alpha=0.3)
+    if title:
+        ax.set_title(title)
+    if legend:
+        ax.legend(loc="upper center", fontsize="small")
+    return ax
+
+
 # ---------------------------------------------------------------------------
 # gradient descent on an error surface
 # ---------------------------------------------------------------------------
@@ -766,6 +871,221 @@ def digits_grid(ax=None, X=None, t=None, *, n=40, ncols=10, predictions=None, cm
                 txt, col = f"{tt[i]}", "k"
             ax.text(x0, y0 - 0.7, txt, ha="center", va="bottom", fontsize="small", color=col)
     ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _shape2(shape, D):
+    """Check that ``shape`` is (height, width) with height * width = D."""
+    ok = (isinstance(shape, (tuple, list)) and len(shape) == 2
+          and all(isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_)) and s > 0
+                  for s in shape))
+    if not ok:
+        raise TypeError(f"shape must be a pair of positive integers (height, width), e.g. (8, 8); got {shape!r}")
+    if shape[0] * shape[1] != D:
+        raise ValueError(f"shape {tuple(shape)} must multiply to D = {D}, the number of inputs "
+                         f"(columns of W); e.g. shape=(8, 8) for 64 pixels")
+    return int(shape[0]), int(shape[1])
+
+
+def weight_templates(W, shape=(8, 8), *, ax=None, means=None, titles=None, mean_titles=None, ncols=5,
+                     cmap="RdBu_r", vmax=None, colorbar=True, label=r"$w_{ki}$"):
+    r"""Draw each row of a weight matrix as an image: the template of one output unit.
+
+    Lecture section "Multi-class networks". Output :math:`k` of a
+    single-layer network computes a weighted sum of the inputs,
+
+    .. math:: y_k(\mathbf{x}) = \sum_{i=1}^{D} w_{ki}\, x_i + w_{k0},
+
+    so when the D inputs are the pixels of an image, row :math:`k` of
+    :math:`\mathbf{W}` holds one weight per pixel and is itself an image of
+    the same shape: a template that the input is compared with. Red pixels
+    (:math:`w_{ki} > 0`) raise :math:`y_k` where they are inked, blue ones
+    lower it. All templates share one colour scale, symmetric about 0 (white).
+
+    Parameters
+    ----------
+    W : array_like of shape (K, D) or (D,)
+        Weights, one template per row (``model.linears[0].W`` of an
+        ``MLP([D, K])``); a 1-D array is one template (e.g. the weight vector
+        :math:`\mathbf{w}` of a linear SVM).
+    shape : (int, int)
+        Image shape (height, width) with height * width = D.
+    ax : Axes, sequence of Axes, or None
+        None: a new figure with ``ncols`` templates per row (and the mean
+        images, if given, in the row above their templates). Otherwise the
+        templates are drawn into the first K Axes of the sequence and the mean
+        images into the next K; a single Axes is enough for one template.
+    means : array_like of shape (K, D), optional
+        An image to show above each template, e.g. the average training image
+        of class k (``np.stack([X[t == k].mean(0) for k in range(K)])``).
+    titles, mean_titles : sequence of K str, optional
+        Default: "template :math:`\mathbf{w}_k`" and "class k: mean".
+    ncols : int
+        Templates per row of a new figure.
+    cmap : str
+        Colour map of the templates (diverging; the mean images are grey).
+    vmax : float, optional
+        The colour scale runs from -vmax to vmax (default: the largest
+        :math:`|w_{ki}|`).
+    colorbar : bool
+        Add one colour bar for all templates.
+    label : str
+        Label of the colour bar.
+
+    Returns
+    -------
+    list of Axes
+        The K Axes holding the templates (the figure is ``axes[0].figure``).
+    """
+    from ._validation import check_array
+
+    W = check_array(W, "W", ndim=(1, 2), dtype="float",
+                    hint=" (one template per row: shape (K, D), e.g. model.linears[0].W)")
+    if W.ndim == 1:
+        W = W[None, :]
+    K, D = W.shape
+    h, w = _shape2(shape, D)
+    if means is not None:
+        means = check_array(means, "means", ndim=(1, 2), dtype="float")
+        means = means.reshape(1, -1) if means.ndim == 1 else means
+        if means.shape != (K, D):
+            raise ValueError(f"means must have the shape of W ({K}, {D}): one image per template; "
+                             f"got {means.shape}")
+    labels = list(range(K))
+    for name, value in (("titles", titles), ("mean_titles", mean_titles)):
+        if value is not None and (isinstance(value, str) or len(value) != K):
+            raise ValueError(f"{name} must be a list of K = {K} strings, one per template; got {value!r}")
+    titles = [rf"template $\mathbf{{w}}_{{{k}}}$" for k in labels] if titles is None else list(titles)
+    mean_titles = [f"class {k}: mean" for k in labels] if mean_titles is None else list(mean_titles)
+    n_panels = K * (2 if means is not None else 1)
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
+            raise ValueError(f"ncols must be a positive integer; got {ncols!r}")
+        ncols = min(int(ncols), K)
+        rows_t = math.ceil(K / ncols)
+        nrows = rows_t * (2 if means is not None else 1)
+        fig, grid = plt.subplots(nrows, ncols, figsize=(1.5 * ncols + (0.6 if colorbar else 0), 1.65 * nrows),
+                                 squeeze=False)
+        for a in grid.ravel():
+            a.set_axis_off()
+        step = 2 if means is not None else 1
+        t_axes = [grid[step * (k // ncols) + step - 1, k % ncols] for k in range(K)]
+        m_axes = [grid[2 * (k // ncols), k % ncols] for k in range(K)] if means is not None else []
+    else:
+        ax_list = [ax] if _is_axes(ax) else list(np.ravel(ax))
+        if not all(_is_axes(a) for a in ax_list):
+            raise TypeError("ax must be a matplotlib Axes, a sequence of Axes, or None")
+        if len(ax_list) < n_panels:
+            need = f"{K} templates" + (f" and {K} mean images" if means is not None else "")
+            raise ValueError(f"ax must hold at least {n_panels} Axes for {need}; got {len(ax_list)}")
+        t_axes, m_axes = ax_list[:K], (ax_list[K:2 * K] if means is not None else [])
+        fig = t_axes[0].figure
+    if vmax is None:
+        vmax = float(np.abs(W).max())
+        vmax = vmax if vmax > 0 else 1.0
+    else:
+        from ._validation import check_positive
+
+        vmax = check_positive(vmax, "vmax")
+    im = None
+    for k, a in enumerate(t_axes):
+        a.set_axis_on()
+        im = a.imshow(W[k].reshape(h, w), cmap=cmap, vmin=-vmax, vmax=vmax, interpolation="nearest")
+        a.set_title(titles[k], fontsize="small")
+        a.set_xticks([])
+        a.set_yticks([])
+    for k, a in enumerate(m_axes):
+        a.set_axis_on()
+        a.imshow(means[k].reshape(h, w), cmap="gray_r", interpolation="nearest")
+        a.set_title(mean_titles[k], fontsize="small")
+        a.set_xticks([])
+        a.set_yticks([])
+    if colorbar:
+        used = list(t_axes) + list(m_axes)
+        fig.colorbar(im, ax=used, shrink=0.85 if len(used) == 1 else 0.5, label=label)
+    return list(t_axes)
+
+
+def confusion_matrix(t, t_pred, ax=None, *, K=None, log=True, annotate=True, cmap="Blues", title=None):
+    r"""Draw the confusion matrix of a classifier: how often class :math:`t` was predicted as class :math:`k`.
+
+    Lecture section "Stochastic Gradient Descent" (the handwritten-digits
+    example). Entry :math:`(t, k)` counts the samples of true class
+    :math:`t` (row) that were assigned to class :math:`k` (column),
+
+    .. math:: C_{tk} = \sum_{n=1}^{N} [t_n = t]\,[\hat t_n = k],
+
+    so the diagonal holds the correct answers and every off-diagonal count
+    is a kind of mistake. The non-zero counts are written into the cells.
+    For convenience ``confusion_matrix(ax, t, t_pred)`` works too.
+
+    Parameters
+    ----------
+    t : array_like of shape (N,)
+        True class labels, integers 0..K-1.
+    t_pred : array_like of shape (N,)
+        Predicted class labels, integers 0..K-1 (e.g. ``loss.predict(y)``).
+    ax : Axes or None
+    K : int, optional
+        Number of classes (default: the largest label + 1).
+    log : bool
+        Colour by :math:`\ln(1 + C_{tk})`, so that the few mistakes stay
+        visible next to a large diagonal.
+    annotate : bool
+        Write the non-zero counts into the cells.
+    cmap : str
+    title : str, optional
+
+    Returns
+    -------
+    Axes
+    """
+    if _is_axes(t):
+        ax, t, t_pred = t, t_pred, ax
+    from ._validation import check_array
+
+    labels = []
+    for name, v in (("t", t), ("t_pred", t_pred)):
+        a = check_array(v, name, ndim=1, hint=" (one class label per sample)")
+        if a.dtype.kind == "f" and not np.all(a == np.round(a)):
+            raise ValueError(f"{name} must hold integer class labels 0..K-1; got non-integer values "
+                             f"(use {name}.argmax(axis=1) for scores or one-hot rows)")
+        if a.dtype.kind == "b":
+            raise TypeError(f"{name} must hold integer class labels 0..K-1; got booleans "
+                            f"(use {name}.astype(int))")
+        if (a < 0).any():
+            raise ValueError(f"{name} must hold integer class labels 0..K-1; got negative labels "
+                             f"(for targets in {{-1, +1}} use ({name} + 1) // 2)")
+        labels.append(a.astype(np.intp))
+    t, t_pred = labels
+    if len(t) != len(t_pred):
+        raise ValueError(f"t and t_pred must have one label per sample each; got {len(t)} and {len(t_pred)}")
+    top = int(max(t.max(), t_pred.max())) + 1
+    if K is None:
+        K = top
+    else:
+        if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
+            raise ValueError(f"K must be a positive integer (the number of classes); got {K!r}")
+        K = int(K)
+        if top > K:
+            raise ValueError(f"labels must be in 0..K-1 = 0..{K - 1}; got the label {top - 1} (raise K)")
+    counts = np.bincount(K * t + t_pred, minlength=K * K).reshape(K, K)
+    ax = _get_ax(ax, figsize=(0.42 * K + 1.4, 0.42 * K + 1.0))
+    shown = np.log1p(counts) if log else counts.astype(float)
+    hi = float(shown.max()) if shown.max() > 0 else 1.0
+    ax.imshow(shown, cmap=cmap, vmin=0.0, vmax=hi, interpolation="nearest")
+    if annotate:
+        for i, j in zip(*np.nonzero(counts)):
+            ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=8,
+                    color="white" if shown[i, j] > 0.5 * hi else "k")
+    ax.set_xticks(range(K))
+    ax.set_yticks(range(K))
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class $t$")
     if title:
         ax.set_title(title)
     return ax

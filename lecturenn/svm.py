@@ -698,7 +698,8 @@ class DualSolution:
     a : ndarray of shape (N,)
         Dual variables (Lagrange multipliers) :math:`0 \le a_n \le C`.
     b : float
-        Bias.
+        Bias (when no multiplier lies strictly between 0 and C it is not
+        unique; the midpoint of the optimal interval, see :func:`solve_dual`).
     w : ndarray of shape (D,) or None
         :math:`\mathbf{w} = \sum_n a_n t_n \mathbf{x}_n` (linear kernel only).
     dual_objective : float
@@ -871,6 +872,36 @@ def solve_dual(X, t, C=1.0, kernel="linear", tol=1e-8, max_iter=None):
         With ``a``, ``b``, ``w`` (linear kernel), ``dual_objective``,
         ``primal_objective``, ``duality_gap``, ``support``, ``kkt_violation``
         and ``decision_function(X)`` for new points.
+
+    Notes
+    -----
+    *Which bias is returned.* Write
+    :math:`k_n = t_n - \sum_m a_m t_m k(\mathbf{x}_m, \mathbf{x}_n)` (the bias
+    that would put sample :math:`n` exactly on its margin,
+    :math:`t_n y(\mathbf{x}_n) = 1`).
+
+    * If some multiplier lies strictly between the bounds,
+      :math:`0 < a_n < C` (a support vector on the margin, listed in
+      ``on_margin``), the KKT conditions fix :math:`b = k_n` for each such
+      sample. The returned ``b`` is the mean of :math:`k_n` over them,
+      :math:`b = \frac{1}{N_\mathcal{M}}\sum_{n \in \mathcal{M}} k_n` with
+      :math:`\mathcal{M}` the margin support vectors (at the optimum they
+      agree up to about ``tol``).
+    * If every multiplier sits at a bound (:math:`a_n = 0` or
+      :math:`a_n = C`, ``on_margin`` empty), the bias is **not unique**: the
+      KKT conditions only bound it from both sides, and every :math:`b` with
+
+      .. math:: \max_{n \in \mathcal{L}} k_n \;\le\; b \;\le\; \min_{n \in \mathcal{U}} k_n,
+         \qquad
+         \mathcal{L} = \{a_n = 0, t_n = +1\} \cup \{a_n = C, t_n = -1\},\quad
+         \mathcal{U} = \{a_n = 0, t_n = -1\} \cup \{a_n = C, t_n = +1\},
+
+      is optimal (same :math:`\mathbf{w}`, same primal objective :math:`E`).
+      This happens for instance when :math:`C` is so small that all samples
+      lie inside the margin with :math:`a_n = C`. The **midpoint** of this
+      interval is returned (as LIBSVM does), so the boundary sits halfway
+      between the two extreme optimal positions; a different solver may
+      return another point of the interval with the same :math:`E`.
     """
     X, t = _check_Xt(X, t)
     _check_both_classes(t)

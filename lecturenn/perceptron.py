@@ -89,7 +89,39 @@ def _check_seed(seed):
     return seed
 
 
-class Perceptron:
+class LinearClassifier:
+    r"""What every two-class estimator here shares: :math:`y(\mathbf{x})` and its sign.
+
+    A subclass's ``fit`` sets ``coef_`` (:math:`\mathbf{w}`) and ``intercept_``
+    (:math:`w_0`, the bias :math:`b`); :meth:`decision_function` is then
+    :math:`y(\mathbf{x}) = \mathbf{w}^\top\mathbf{x} + w_0` and the class is its sign.
+    Targets are :math:`t \in \{-1, +1\}`.
+    """
+
+    _fitted_attribute = "coef_"
+
+    def _check_fitted(self):
+        if not hasattr(self, self._fitted_attribute):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(X, t) first")
+
+    def decision_function(self, X):
+        r"""Return :math:`y(\mathbf{x}_n) = \mathbf{w}^\top\mathbf{x}_n + w_0` for each row, shape (N,)."""
+        self._check_fitted()
+        X = _check_features(X, len(self.coef_), type(self).__name__)
+        return X @ self.coef_.astype(X.dtype, copy=False) + X.dtype.type(self.intercept_)
+
+    def predict(self, X):
+        """Class labels in {-1, +1}: the sign of :meth:`decision_function` (0 -> +1)."""
+        return np.where(self.decision_function(X) >= 0, 1, -1)
+
+    def score(self, X, t):
+        """Accuracy: the fraction of samples with ``predict(X) == t``."""
+        X = _check_X(X)
+        t = check_targets(t, "pm1", N=len(X))
+        return float(np.mean(self.predict(X) == t))
+
+
+class Perceptron(LinearClassifier):
     r"""Rosenblatt's perceptron for two classes with targets in {-1, +1}.
 
     Implements the lecture's basic perceptron with linear output
@@ -222,26 +254,6 @@ class Perceptron:
                 ConvergenceWarning, stacklevel=2)
         return self
 
-    def _check_fitted(self):
-        if not hasattr(self, "coef_"):
-            raise NotFittedError("this Perceptron is not fitted yet; call fit(X, t) first")
-
-    def decision_function(self, X):
-        r"""Return :math:`y(\mathbf{x}_n) = \mathbf{w}^\top\mathbf{x}_n + w_0`, shape (N,)."""
-        self._check_fitted()
-        X = _check_features(X, len(self.coef_), "Perceptron")
-        return X @ self.coef_.astype(X.dtype, copy=False) + X.dtype.type(self.intercept_)
-
-    def predict(self, X):
-        """Class labels in {-1, +1}: the sign of ``decision_function`` (0 -> +1)."""
-        return np.where(self.decision_function(X) >= 0, 1, -1)
-
-    def score(self, X, t):
-        """Accuracy: the fraction of samples with ``predict(X) == t``."""
-        X = _check_X(X)
-        t = check_targets(t, "pm1", N=len(X))
-        return float(np.mean(self.predict(X) == t))
-
     def __repr__(self):
         return (f"Perceptron(eta={self.eta!r}, max_epochs={self.max_epochs!r}, "
                 f"shuffle={self.shuffle!r}, seed={self.seed!r})")
@@ -318,7 +330,7 @@ def least_squares(X, t, rcond=None):
     return np.ascontiguousarray(v[:-1].T), v[-1].copy()
 
 
-class LeastSquaresClassifier:
+class LeastSquaresClassifier(LinearClassifier):
     r"""The basic perceptron with linear outputs, trained by least squares in closed form.
 
     Lecture section "Learning the weights" (least-squares classification):
@@ -389,26 +401,6 @@ class LeastSquaresClassifier:
         self.intercept_ = float(v[-1])
         self.rank_ = rank
         return self
-
-    def _check_fitted(self):
-        if not hasattr(self, "coef_"):
-            raise NotFittedError("this LeastSquaresClassifier is not fitted yet; call fit(X, t) first")
-
-    def decision_function(self, X):
-        r"""Return :math:`y(\mathbf{x}_n) = \mathbf{w}^\top\mathbf{x}_n + w_0`, shape (N,)."""
-        self._check_fitted()
-        X = _check_features(X, len(self.coef_), "LeastSquaresClassifier")
-        return X @ self.coef_.astype(X.dtype, copy=False) + X.dtype.type(self.intercept_)
-
-    def predict(self, X):
-        """Class labels in {-1, +1}: the sign of ``decision_function`` (0 -> +1)."""
-        return np.where(self.decision_function(X) >= 0, 1, -1)
-
-    def score(self, X, t):
-        """Accuracy: the fraction of samples with ``predict(X) == t``."""
-        X = _check_X(X)
-        t = check_targets(t, "pm1", N=len(X))
-        return float(np.mean(self.predict(X) == t))
 
     def __repr__(self):
         return f"LeastSquaresClassifier(rcond={self.rcond!r})"

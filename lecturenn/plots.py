@@ -420,6 +420,20 @@ def _error_curve(name, z):
     )
 
 
+def _margin_axes(ax, ty, which, curve):
+    """Shared set-up of the plots over z = t*y: the z grid, one curve per name, axes with zero lines."""
+    z = np.linspace(-2.0, 2.0, 401) if ty is None else np.asarray(ty, dtype=float).reshape(-1)
+    if z.size < 2 or not np.all(np.isfinite(z)):
+        raise ValueError("ty must be at least two finite values of z = t*y")
+    if isinstance(which, str):
+        which = (which,)
+    curves = [(name, curve(name, z)) for name in which]
+    ax = _get_ax(ax)
+    ax.axhline(0.0, color="0.6", lw=0.8, zorder=0)
+    ax.axvline(0.0, color="0.6", lw=0.8, zorder=0)
+    return z, curves, ax
+
+
 def error_functions(ax=None, ty=None, which=("zero_one", "hinge", "squared", "cross_entropy"), *,
                     ylim=(-0.1, 4.0), legend=True, title=None):
     r"""The error-contribution plot: each error as a function of :math:`z = t\,y(\mathbf{x})`.
@@ -458,15 +472,7 @@ def error_functions(ax=None, ty=None, which=("zero_one", "hinge", "squared", "cr
     -------
     Axes
     """
-    z = np.linspace(-2.0, 2.0, 401) if ty is None else np.asarray(ty, dtype=float).reshape(-1)
-    if z.size < 2 or not np.all(np.isfinite(z)):
-        raise ValueError("ty must be at least two finite values of z = t*y")
-    if isinstance(which, str):
-        which = (which,)
-    curves = [(name, _error_curve(name, z)) for name in which]
-    ax = _get_ax(ax)
-    ax.axhline(0.0, color="0.6", lw=0.8, zorder=0)
-    ax.axvline(0.0, color="0.6", lw=0.8, zorder=0)
+    z, curves, ax = _margin_axes(ax, ty, which, _error_curve)
     for name, E in curves:
         if name == "zero_one":
             # draw the jump as a vertical step at z = 0
@@ -560,15 +566,7 @@ def loss_gradients(ax=None, ty=None, which=("squared", "cross_entropy", "hinge",
     -------
     Axes
     """
-    z = np.linspace(-2.0, 2.0, 401) if ty is None else np.asarray(ty, dtype=float).reshape(-1)
-    if z.size < 2 or not np.all(np.isfinite(z)):
-        raise ValueError("ty must be at least two finite values of z = t*y")
-    if isinstance(which, str):
-        which = (which,)
-    curves = [(name, _gradient_curve(name, z)) for name in which]
-    ax = _get_ax(ax)
-    ax.axhline(0.0, color="0.6", lw=0.8, zorder=0)
-    ax.axvline(0.0, color="0.6", lw=0.8, zorder=0)
+    z, curves, ax = _margin_axes(ax, ty, which, _gradient_curve)
     for name, G in curves:
         (line,) = ax.plot(z, G, color=ERROR_COLORS[name], lw=2, label=_GRADIENT_LABELS[name])
         line.set_gid(name)

@@ -29,7 +29,7 @@ import warnings
 import numpy as np
 
 from ._validation import check_array, check_int_range, check_positive, check_targets
-from .perceptron import (ConvergenceWarning, NotFittedError, _check_both_classes, _check_features,
+from .perceptron import (ConvergenceWarning, LinearClassifier, NotFittedError, _check_both_classes, _check_features,
                          _check_seed, _check_X, _check_Xt)
 
 __all__ = [
@@ -175,7 +175,7 @@ def _dual_value(X, t, a):
 # ---------------------------------------------------------------------------
 # LinearSVM: subgradient descent on the primal
 # ---------------------------------------------------------------------------
-class LinearSVM:
+class LinearSVM(LinearClassifier):
     r"""Linear soft-margin SVM trained by subgradient descent on the primal error.
 
     Minimises the lecture's error function (part "Error function analysis")
@@ -577,26 +577,6 @@ class LinearSVM:
             self._consider(X, t, self._wa)
 
     # -- using the model --------------------------------------------------------
-    def _check_fitted(self):
-        if not hasattr(self, "coef_"):
-            raise NotFittedError("this LinearSVM is not fitted yet; call fit(X, t) first")
-
-    def decision_function(self, X):
-        r"""Return :math:`y(\mathbf{x}_n) = \mathbf{w}^\top\mathbf{x}_n + b` for each row, shape (N,)."""
-        self._check_fitted()
-        X = _check_features(X, len(self.coef_), "LinearSVM")
-        return X @ self.coef_.astype(X.dtype, copy=False) + X.dtype.type(self.intercept_)
-
-    def predict(self, X):
-        """Class labels in {-1, +1}: the sign of :meth:`decision_function` (0 -> +1)."""
-        return np.where(self.decision_function(X) >= 0, 1, -1)
-
-    def score(self, X, t):
-        """Accuracy: the fraction of samples with ``predict(X) == t``."""
-        X = _check_X(X)
-        t = check_targets(t, "pm1", N=len(X))
-        return float(np.mean(self.predict(X) == t))
-
     def objective(self, X, t):
         r"""The error :math:`E(\mathbf{w}, b)` of the fitted model on any data (X, t)."""
         self._check_fitted()
@@ -947,7 +927,7 @@ def solve_dual(X, t, C=1.0, kernel="linear", tol=1e-8, max_iter=None):
 # ---------------------------------------------------------------------------
 # KernelSVM: the non-linear SVM
 # ---------------------------------------------------------------------------
-class KernelSVM:
+class KernelSVM(LinearClassifier):
     r"""Non-linear soft-margin SVM, trained exactly with :func:`solve_dual`.
 
     .. math:: y(\mathbf{x}) = \sum_{n=1}^N a_n t_n k(\mathbf{x}_n, \mathbf{x}) + b
@@ -982,6 +962,9 @@ class KernelSVM:
         Primal error :math:`E` at the solution.
     n_iter_ : int
     """
+
+    _fitted_attribute = "solution_"
+
 
     def __init__(self, C=1.0, kernel="rbf", gamma=1.0, degree=3, c=1.0, tol=1e-8, max_iter=None):
         self.C = C
@@ -1021,24 +1004,10 @@ class KernelSVM:
             self.coef_ = sol.w
         return self
 
-    def _check_fitted(self):
-        if not hasattr(self, "solution_"):
-            raise NotFittedError("this KernelSVM is not fitted yet; call fit(X, t) first")
-
     def decision_function(self, X):
         r""":math:`y(\mathbf{x}) = \sum_n a_n t_n k(\mathbf{x}_n, \mathbf{x}) + b`, shape (N,)."""
         self._check_fitted()
         return self.solution_.decision_function(X)
-
-    def predict(self, X):
-        """Class labels in {-1, +1} (0 -> +1)."""
-        return np.where(self.decision_function(X) >= 0, 1, -1)
-
-    def score(self, X, t):
-        """Accuracy on (X, t)."""
-        X = _check_X(X)
-        t = check_targets(t, "pm1", N=len(X))
-        return float(np.mean(self.predict(X) == t))
 
     def __repr__(self):
         return f"KernelSVM(C={self.C!r}, kernel={self.kernel!r})"

@@ -965,7 +965,6 @@ class KernelSVM(LinearClassifier):
 
     _fitted_attribute = "solution_"
 
-
     def __init__(self, C=1.0, kernel="rbf", gamma=1.0, degree=3, c=1.0, tol=1e-8, max_iter=None):
         self.C = C
         self.kernel = kernel

@@ -16,8 +16,10 @@ Modules, in lecture order
 * ``perceptron``, ``basis``: perceptrons and non-linear basis functions
 * ``activations``, ``layers``, ``network``: multi-layer perceptrons
 * ``losses``, ``regularizers``: loss functions and regularisers
-* ``gradients``: backpropagation, numerical and analytical gradients
-* ``optim``: stochastic gradient descent
+* ``gradients``: backpropagation, numerical and analytical gradients, the gradient check
+* ``optim``, ``schedules``, ``history``: stochastic gradient descent, learning-rate schedules,
+  the record of a run
+* ``curvature``: Hessian-vector products and the largest curvature (choosing the learning rate)
 * ``data``: toy data sets and the 8x8 handwritten digits
 * ``plots``, ``widgets``: figures and sliders (matplotlib / ipywidgets; import them explicitly)
 * ``grading``: exercise checks, student sheets, the grader

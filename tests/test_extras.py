@@ -18,9 +18,8 @@ from matplotlib.axes import Axes  # noqa: E402
 from lecturenn import plots  # noqa: E402
 from lecturenn.activations import sigmoid  # noqa: E402
 from lecturenn.data import blobs, moons, to_pm1  # noqa: E402
-from lecturenn.gradients import (cache_nbytes, get_flat_grads, hessian_vector_product,  # noqa: E402
-                                 largest_curvature, numerical_gradient, objective,
-                                 objective_and_grads)
+from lecturenn.curvature import get_flat_grads, hessian_vector_product, largest_curvature  # noqa: E402
+from lecturenn.gradients import cache_nbytes, numerical_gradient, objective, objective_and_grads  # noqa: E402
 from lecturenn.losses import SoftmaxCrossEntropy, SquaredError  # noqa: E402
 from lecturenn.network import MLP  # noqa: E402
 from lecturenn.perceptron import LeastSquaresClassifier, NotFittedError, least_squares  # noqa: E402

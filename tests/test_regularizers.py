@@ -9,7 +9,7 @@ from hypothesis.extra.numpy import arrays
 from lecturenn.gradients import numerical_gradient
 from lecturenn.regularizers import L1, L2, Regularizer, get_regularizer
 
-pytestmark = pytest.mark.filterwarnings("error")
+pytestmark = [pytest.mark.losses, pytest.mark.filterwarnings("error")]
 
 
 @settings(max_examples=30, deadline=None)
@@ -47,5 +47,3 @@ def test_get_regularizer():
     assert get_regularizer(r) is r
     with pytest.raises(ValueError, match="regularizer must be 'l2', 'l1', None"):
         get_regularizer("l3")
-    with pytest.raises(ValueError, match="weights W contains NaN"):
-        L2().value(np.array([np.nan]))

@@ -102,14 +102,22 @@ class MLP:
     @property
     def activations_(self):
         """``[y1, y2, ..., y]``: the layer outputs cached by the last :meth:`forward` (None before)."""
-        acts = self.layers[1::2]
-        return None if acts[-1].y is None else [a.y for a in acts]
+        return self._cached("y")
 
     @property
     def preactivations_(self):
         """``[z1, z2, ..., zL]``: the pre-activations cached by the last :meth:`forward` (None before)."""
-        acts = self.layers[1::2]
-        return None if acts[-1].z is None else [a.z for a in acts]
+        return self._cached("z")
+
+    def _cached(self, name):
+        """The list of the activation layers' arrays ``name``; the same list object until the next forward."""
+        arrays = [getattr(a, name) for a in self.layers[1::2]]
+        if arrays[-1] is None:
+            return None
+        memo = self.__dict__.setdefault("_lists", {})
+        if name not in memo or any(a is not b for a, b in zip(memo[name], arrays)):
+            memo[name] = arrays
+        return memo[name]
 
     # ---- parameters ---------------------------------------------------------
     @property

@@ -172,6 +172,19 @@ def _inputs(model, X, name):
     return X
 
 
+def _check_pairs(regularizer, lam, X_val, t_val):
+    """The arguments that come in pairs: a regulariser and its strength, validation inputs and targets."""
+    if regularizer is not None and lam is None:
+        raise ValueError(f"lam must be a number >= 0 with regularizer = {regularizer!r}; got lam = None "
+                         "(pass e.g. lam=1e-3; lam=0 switches the regulariser off)")
+    if regularizer is None and lam:
+        raise ValueError(f"lam must be 0 or None without a regularizer; got lam = {lam!r} (pass "
+                         "regularizer=L2() for weight decay or regularizer=L1(), or drop lam)")
+    if (X_val is None) != (t_val is None):
+        raise ValueError("X_val and t_val must be given together; got only one of them "
+                         "(pass both for validation, or neither)")
+
+
 def _batch_size(B, B_growth, epoch, N):
     """B, or with ``B_growth`` the batch size of epoch k (k = 0, 1, ...): min(N, ceil(B B_growth^k))."""
     if B_growth is None:
@@ -286,15 +299,7 @@ def train(model, loss, X, t, eta=0.1, B=32, epochs=10, regularizer=None, lam=Non
                                          normalize=normalize, record_steps=record_steps, progress=progress,
                                          record_epochs=record_epochs, on_divergence=on_divergence), N=N)
     eta, B, epochs, lam = args["eta"], args["B"], args["epochs"], args["lam"]
-    if regularizer is not None and lam is None:
-        raise ValueError(f"lam must be a number >= 0 with regularizer = {regularizer!r}; got lam = None "
-                         "(pass e.g. lam=1e-3; lam=0 switches the regulariser off)")
-    if regularizer is None and lam:
-        raise ValueError(f"lam must be 0 or None without a regularizer; got lam = {lam!r} (pass "
-                         "regularizer=L2() for weight decay or regularizer=L1(), or drop lam)")
-    if (X_val is None) != (t_val is None):
-        raise ValueError("X_val and t_val must be given together; got only one of them "
-                         "(pass both for validation, or neither)")
+    _check_pairs(regularizer, lam, X_val, t_val)
     if X_val is not None:
         X_val, t_val = _data(model, loss, X_val, t_val, "X_val", "t_val")
     eta_at = learning_rates(schedule, eta)

@@ -234,6 +234,23 @@ def test_gradient_check_uses_a_custom_loss():
     assert not gradient_check(net, wrong(), X, t).ok
 
 
+def test_gradient_check_uses_a_custom_regulariser():
+    class Quartic(L2):
+        def value(self, W):
+            return 0.25 * float((np.asarray(W) ** 4).sum())
+
+        def grad(self, W):
+            return np.asarray(W) ** 3
+
+    class WrongQuartic(Quartic):
+        def grad(self, W):
+            return np.asarray(W) ** 2
+
+    net, X, t = _net_and_data(activation="tanh")
+    assert gradient_check(net, "bce", X, t, Quartic(), lam=3.0).ok
+    assert not gradient_check(net, "bce", X, t, WrongQuartic(), lam=3.0).ok
+
+
 # ---- path counting and costs -----------------------------------------------------------
 def _paths_by_enumeration(sizes, layer):
     """Walk every path from unit j = 0 of layer k up through one unit per layer to E."""

@@ -352,6 +352,16 @@ class MeanAbsoluteError(Loss):
         return np.sign(y - np.reshape(t, y.shape)) / len(y)
 
 
+class Quartic(L2):
+    """Omega = 1/4 sum w^4 (a regulariser written by a user, overriding L2's formulas)."""
+
+    def value(self, W):
+        return 0.25 * float((np.asarray(W) ** 4).sum())
+
+    def grad(self, W):
+        return np.asarray(W) ** 3
+
+
 def _by_hand(net, loss, X, t, eta, B, seed, regularizer=None, lam=0.0):
     """One epoch of the lecture's algorithm, written with the public methods only."""
     rng = np.random.default_rng(seed)
@@ -368,6 +378,7 @@ def _by_hand(net, loss, X, t, eta, B, seed, regularizer=None, lam=0.0):
     (LeakyReLU(), MeanAbsoluteError(), None),
     (LeakyReLU(), SquaredError(), L2()),
     ("tanh", MeanAbsoluteError(), L1()),
+    ("tanh", SquaredError(), Quartic()),
 ])
 def test_train_runs_the_public_methods_even_when_overridden(activation, loss, regularizer):
     X, t = regression_data(N=60)
@@ -382,6 +393,8 @@ def test_train_runs_the_public_methods_even_when_overridden(activation, loss, re
     # and the override matters: the parent class (or another loss) trains to other weights
     parent = MLP([3, 7, 1], activation="relu" if isinstance(activation, ReLU) else activation, seed=2)
     other = SquaredError() if isinstance(loss, MeanAbsoluteError) else MeanAbsoluteError()
+    if isinstance(regularizer, Quartic):
+        other, regularizer = loss, L2()            # the parent regulariser instead of the override
     train(parent, other, X, t, eta=0.05, B=8, epochs=1, seed=4, regularizer=regularizer, lam=lam)
     assert np.abs(parent.get_flat() - a.get_flat()).max() > 1e-3
 

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lecturenn.gradients import (backprop_cost, compare_costs, count_paths, gradient_check, naive_path_terms,
-                                 numerical_cost, numerical_gradient, objective, objective_and_grads)
+from lecturenn.gradients import (backprop_cost, cache_nbytes, compare_costs, count_paths, gradient_check,
+                                 naive_path_terms, numerical_cost, numerical_gradient, objective,
+                                 objective_and_grads)
 from lecturenn.activations import ReLU
 from lecturenn.losses import BinaryCrossEntropy, Hinge, Loss, SquaredError
 from lecturenn.network import MLP
@@ -302,3 +303,19 @@ def test_costs_of_numerical_differentiation_and_backprop():
         numerical_cost(-1)
     with pytest.raises(ValueError, match="n_params must be a non-negative integer"):
         numerical_cost(2.5)
+
+
+# ---------------------------------------------------------------------------
+# gradients.cache_nbytes
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype, size", [(np.float64, 8), (np.float32, 4)])
+def test_cache_nbytes_counts_each_cached_array_once(dtype, size):
+    D, H, K, B = 5, 7, 3, 11
+    net = MLP([D, H, H, K], activation="relu", seed=0, dtype=dtype)
+    assert cache_nbytes(net) == 0                       # nothing cached before a forward pass
+    net.forward(np.ones((B, D)))
+    assert cache_nbytes(net) == size * B * (D + 2 * H + 2 * H + K)
+    net.forward(np.ones((2 * B, D)))
+    assert cache_nbytes(net) == size * 2 * B * (D + 4 * H + K)
+    with pytest.raises(TypeError, match="model must be an MLP"):
+        cache_nbytes([1, 2])

@@ -176,14 +176,10 @@ class LinearSVM(LinearClassifier):
 
     Attributes
     ----------
-    coef_ : ndarray of shape (D,)
-    intercept_ : float
-    objective_ : float
-        :math:`E` of the returned model on the training data.
-    dual_objective_ : float
-        :math:`L_d(\mathbf{a}) \le E^\star`.
-    gap_ : float
-        Certified relative gap :math:`(E - L_d)/L_d`.
+    coef_, intercept_ : ndarray of shape (D,), float
+        :math:`\mathbf{w}` and :math:`b` of the best model seen.
+    objective_, dual_objective_, gap_ : float
+        Its :math:`E`, the bound :math:`L_d(\mathbf{a}) \le E^\star` and :math:`(E - L_d)/L_d`.
     a_ : ndarray of shape (N,)
         The dual coefficients behind ``dual_objective_``.
     converged_ : bool
@@ -191,11 +187,8 @@ class LinearSVM(LinearClassifier):
     n_epochs_ : int
     objective_history_, gap_history_, time_history_ : list of float
         Best :math:`E` so far, certified gap and seconds since the start, after each epoch.
-    slacks_ : ndarray of shape (N,)
-        :math:`\xi_n = [1 - t_n y(\mathbf{x}_n)]_+`.
-    support_ : ndarray of int
-        Samples on or inside the margin, :math:`t_n y(\mathbf{x}_n) \le 1 + 10^{-3}`.
-    support_vectors_ : ndarray of shape (n_SV, D)
+    slacks_, support_, support_vectors_ : ndarray
+        :math:`\xi_n = [1 - t_n y(\mathbf{x}_n)]_+`; the samples with :math:`t_n y(\mathbf{x}_n) \le 1 + 10^{-3}`.
     classes_ : ndarray
         The two labels of the training targets, ``[0, 1]`` or ``[-1, 1]``.
 
@@ -277,11 +270,11 @@ class LinearSVM(LinearClassifier):
         self.support_ = np.flatnonzero(margins <= 1.0 + 1e-3)
         self.support_vectors_ = X[self.support_]
         if not self.converged_:
-            warnings.warn(
-                f"LinearSVM stopped after epochs = {epochs} with E at most {self.gap_:.2%} above the "
-                f"optimum (certified), more than tol = {self.tol:.2%}; raise epochs (e.g. "
-                f"epochs={2 * epochs}) or use larger minibatches (B={2 * (self.B or len(X))}, or B=None "
-                f"for full batch)", ConvergenceWarning, stacklevel=3)
+            full = self.B is None or self.B >= len(X)
+            fix = "" if full else f", or use larger minibatches (B={2 * self.B}, or B=None for full batch)"
+            warnings.warn(f"LinearSVM stopped after epochs = {epochs} with E at most {100 * self.gap_:.3g}% above "
+                          f"the optimum (certified), more than tol = {100 * self.tol:.3g}%; raise epochs "
+                          f"(e.g. epochs={2 * epochs}){fix}", ConvergenceWarning, stacklevel=3)
 
     def objective(self, X, t):
         r"""The error :math:`E(\mathbf{w}, b)` of the fitted model on any data (X, t), t in {-1, +1}."""

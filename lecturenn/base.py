@@ -133,4 +133,8 @@ class LinearClassifier:
         t = check_array(t, "targets t", ndim=1)
         if len(t) != len(X):
             raise ValueError(f"X and t must have the same number of samples N; got {len(X)} and {len(t)}")
+        classes = getattr(self, "classes_", np.array([-1, 1]))
+        if not np.isin(t, classes).all():
+            raise ValueError(f"targets t must use the labels of fit, classes_ = {classes.tolist()}; "
+                             f"got {_show_values(t)}")
         return float(np.mean(self.predict(X) == t))

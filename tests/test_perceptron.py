@@ -107,6 +107,8 @@ def test_zero_one_targets_give_zero_one_labels(model):
     np.testing.assert_array_equal(zo.predict(X), t01)
     np.testing.assert_array_equal(pm.predict(X), t)
     assert zo.score(X, t01) == pm.score(X, t) == 1.0
+    with pytest.raises(ValueError, match=r"labels of fit, classes_ = \[0, 1\]"):
+        zo.score(X, t)                                              # -1 is not one of its labels
 
 
 @pytest.mark.parametrize("model", [Perceptron, LeastSquaresClassifier])

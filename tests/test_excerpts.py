@@ -71,11 +71,17 @@ def shown_lines(filename, options):
 
     opts = {k: v for k, v in options.items() if k not in ("prepend", "append", "dedent", "caption", "name",
                                                            "language", "linenos", "emphasize-lines")}
+    from sphinx.util import parselinenos
+
+    lines = opts.pop("lines", None)   # applied below: Sphinx's lineno-match refuses a disjoint set
     opts["lineno-match"] = True
     config = Config({}, {})
     reader = LiteralIncludeReader(str(filename), opts, config)
     text, n = reader.read()
-    return range(reader.lineno_start, reader.lineno_start + n)
+    shown = range(reader.lineno_start, reader.lineno_start + n)
+    if lines is None:
+        return shown
+    return [shown[i] for i in parselinenos(lines, n)]
 
 
 # ---------------------------------------------------------------------------------------- executable lines

@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 STUB = "raise NotImplementedError  # your code here"
+STUB_ANSWER = "# your answer: replace None above"
 TOGGLE_TAGS = ("hide-input", "hide-output", "hide-cell")
 DROP_TAG = "solution-only"
 
@@ -53,7 +54,9 @@ def strip_solutions(source, where="cell"):
                                   f"{begin_line} (nested markers); close that region with '# END SOLUTION' first")
             begin_line = i
             n += 1
-            out.append(m.group(1) + STUB + "\n")
+            # inside a function: the body raises; at the top of a cell (a pen-and-paper answer, whose
+            # placeholder ``name = None`` stands above the region) only a comment remains
+            out.append(m.group(1) + (STUB if m.group(1) else STUB_ANSWER) + "\n")
         elif m is not None:
             if begin_line is None:
                 raise AssignError(f"{where}, line {i}: '# END SOLUTION' without a '# BEGIN SOLUTION' before it")

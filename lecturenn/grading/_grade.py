@@ -626,7 +626,7 @@ def grade(submissions, results=None, csv_path=None, timeout=DEFAULT_TIMEOUT, job
             bar = tqdm(total=len(items), desc="grading", unit="notebook", file=sys.stderr,
                        bar_format="{desc}: {n_fmt}/{total_fmt} done{postfix} |{bar}| "
                                   "{elapsed} elapsed, {remaining} left")
-            bar.set_postfix_str(", 0 failed")
+            bar.set_postfix_str("0 failed")
         except ImportError:
             bar = None
     out = [None] * len(items)
@@ -639,7 +639,7 @@ def grade(submissions, results=None, csv_path=None, timeout=DEFAULT_TIMEOUT, job
                 out[futures[fut]] = r
                 failed += r.get("status") != "ok"
                 if bar is not None:
-                    bar.set_postfix_str(f", {failed} failed", refresh=False)
+                    bar.set_postfix_str(f"{failed} failed", refresh=False)
                     bar.update(1)
     except BaseException:
         running.kill_all()

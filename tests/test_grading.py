@@ -738,7 +738,8 @@ def attack_notebooks(folder, host):
         "def fake_run_task(plan_path, index, out_path):\n"
         "    plan = json.load(open(plan_path))\n"
         "    task = plan['tasks'][index]\n"
-        "    cases = [{'status': 'ok', 'value': {'kind': 'py', 'value': 0.0}} for _ in task['cases']]\n"
+        "    zero = {'kind': 'array', 'dtype': '<f8', 'shape': [], 'data': 'AAAAAAAAAAA='}\n"
+        "    cases = [{'status': 'ok', 'passed': True, 'value': zero} for _ in task['cases']]\n"
         "    json.dump({'task': task['task'], 'status': 'ok', 'cases': cases}, open(out_path, 'w'))\n"
         "    try:\n        json.dump({'tasks': []}, open(plan_path, 'w'))\n    except OSError:\n        pass\n"
         "for m in list(sys.modules.values()):\n"
@@ -842,7 +843,7 @@ EXPECTED = {                 # student -> (score, text in a reason or note); "ba
     "profiler_off": (3.0, "lecturenn's own implementations are not available"),
     "ignores_alarm": (2.0, "did not return within the time limit"),
     "leak_probe": ("baseline", ""),
-    "runner_replacement": ("baseline", ""),
+    "runner_replacement": ("zeros", ""),       # its fake records say "0.0" for every case: that is all it earns
     "detached_rewriter": (FULL, ""),
     "alice": (FULL, ""),
     "mallory": ("baseline", ""),
@@ -856,6 +857,10 @@ def test_attack_gets_the_fair_score_in_time(hostile, name):
     assert 0 < baseline < 1                         # zeros happen to be right for the "all beyond the margin" case
     score, text = EXPECTED[name]
     score = baseline if score == "baseline" else score
+    if score == "zeros":
+        t = TASKS["hinge_loss"]
+        score = t.case_points * sum(t.reference(*c.args) == 0.0 for c in t.public_cases() + t.hidden_cases(SEED))
+        assert 0 < score < baseline
     assert row["sheet"] == "01_hinge_loss" and row["max_score"] == FULL
     assert row["score"] == pytest.approx(score), (row["score"], row["notes"], [t["reason"] for t in row["tasks"]])
     everything = " ".join(row["notes"] + [t["reason"] for t in row["tasks"]])

@@ -534,6 +534,26 @@ def isolation(allow_unisolated=False):
             "A submission would run with your rights: it could read the seed and other submissions, use the "
             "network and leave processes behind. Grade on Linux with util-linux's unshare (or as root), or pass "
             "--allow-unisolated if you trust every submission.")
+    if mech == "uid":
+        python = os.environ.get("LECTURENN_KERNEL_PYTHON") or sys.executable
+        uid = _sandbox.new_uid()
+
+        def become():
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+
+        try:
+            ok = subprocess.run([python, "-c", "import nbclient, ipykernel, numpy"], preexec_fn=become,
+                                cwd="/", stdin=subprocess.DEVNULL, capture_output=True, timeout=60).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            ok = False
+        _sandbox.kill_uid(uid)
+        if not ok:
+            raise GradingError(
+                f"namespaces are unavailable, and another user cannot run the kernel's Python ({python}) with "
+                "numpy, nbclient and ipykernel. Set LECTURENN_KERNEL_PYTHON to a Python environment that every "
+                "user can run (without lecturenn in it).")
     return mech
 
 

@@ -139,7 +139,10 @@ def main():
     if in_namespace:
         build_root(cfg)
     else:
-        os.setsid()
+        try:
+            os.setsid()                                 # (already a session leader when started that way)
+        except OSError:
+            pass
     os.chdir(cfg["work"] + "/run")
     drop_privileges(cfg, in_namespace)
     home = cfg["work"] + "/home"

@@ -32,7 +32,7 @@ SHEET_POINTS = {s: sum(TASKS[t].points for t in ids) for s, ids in SHEETS.items(
 
 
 # ---------------------------------------------------------------------------
-# notebook helpers
+# building notebooks
 # ---------------------------------------------------------------------------
 def load(name):
     return json.loads((EXERCISES / name).read_text(encoding="utf-8"))

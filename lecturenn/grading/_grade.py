@@ -54,7 +54,7 @@ class GradingError(ValueError):
 
 
 # ---------------------------------------------------------------------------
-# small helpers
+# utilities
 # ---------------------------------------------------------------------------
 def _atomic_write_text(path, text):
     path = Path(path)

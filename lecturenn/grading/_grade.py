@@ -563,8 +563,9 @@ def _warn(mech, stream=None):
         print("WARNING: grading WITHOUT isolation: submitted code runs with your rights, can read your files "
               "(the seed, other submissions), use the network and keep running after grading.", file=stream)
     elif mech == "uid":
-        print("warning: Linux namespaces are unavailable; submissions run as a separate uid (file modes protect "
-              "the grader's files) but the network is NOT blocked.", file=stream)
+        print("warning: Linux namespaces are unavailable; submissions run as a separate uid, so only file modes "
+              "protect your files (keep the submissions, the seed and the results readable by you only: "
+              "chmod -R go-rwx), and the network is NOT blocked.", file=stream)
         pkg = _sandbox._package_dir()
         if os.stat(pkg).st_mode & 0o005:
             print(f"WARNING: {pkg} is readable by other users, so a submission can import lecturenn's reference "

@@ -94,7 +94,7 @@ def _parser():
 
     s = sub.add_parser("solutions-site", help="build the website with the solutions (instructors)",
                        description="Build the book with the solution notebooks in place of the student sheets, "
-                                   "in a copy of the sources; the result lands in OUT/html.")
+                                   "in a copy of the sources; the result lands in OUT/_build/html.")
     s.add_argument("--out", metavar="DIR", default="_build/solutions", help="output folder (default _build/solutions)")
     s.add_argument("--root", metavar="DIR", default=".", help="the repository (default: the current folder)")
 

@@ -10,8 +10,8 @@
 * ``lecturenn solutions-site`` builds the website with the solutions, for
   release after the deadline: it copies the book's sources to a temporary
   folder, puts the solution notebooks in place of the student sheets there,
-  and runs the same strict ``jupyter-book build``. The working tree is never
-  changed.
+  and runs the same strict ``jupyter-book build`` (HTML in
+  ``_build/solutions/_build/html``). The working tree is never changed.
 """
 
 import json
@@ -51,7 +51,7 @@ def stale_student_sheets(root="."):
 
 
 def build_solutions_site(root=".", out="_build/solutions"):
-    """Build the book with the solution notebooks into ``out`` (HTML in ``out/html``); returns the exit code."""
+    """Build the book with the solution notebooks into ``out`` (HTML in ``out/_build/html``); returns the exit code."""
     root = Path(root).resolve()
     out = Path(out)
     out = out if out.is_absolute() else root / out
@@ -70,6 +70,13 @@ def build_solutions_site(root=".", out="_build/solutions"):
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "_build", "__pycache__"))
         for p in sols:
             shutil.copy2(p, src / STUDENT / p.name)
+        # the chapters show the package's code with literalinclude (../../lecturenn/...)
+        import lecturenn
+        pkg = root / "lecturenn" if (root / "lecturenn").is_dir() else Path(lecturenn.__file__).parent
+        shutil.copytree(pkg, src / "lecturenn", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         cmd = cmd_jb + ["build", "--warningiserror", "--keep-going", "--path-output", str(out), str(src)]
         print("building the solutions edition:", " ".join(cmd))
-        return subprocess.call(cmd, cwd=src)
+        code = subprocess.call(cmd, cwd=src)
+        if code == 0:
+            print(f"the solutions edition is in {out / '_build' / 'html'}")
+        return code

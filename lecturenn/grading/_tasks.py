@@ -164,7 +164,7 @@ def _hinge_fd(value_fn, args, got):
     return [("dE/dy", num, g, int(kink.sum()))]
 
 
-_HINGE_FORBID = (("losses", r"(Hinge|ZeroOne)\..*"), ("svm", r".*"), ("perceptron", r".*"),
+_HINGE_FORBID = (("losses", r"(Hinge|ZeroOne)\..*"), ("svm", r".*"), ("svm_dual", r".*"), ("perceptron", r".*"),
                  ("gradients", r".*"))
 _N_HINT = ("did you divide by N? The exercise uses the lecture's normalised error "
            "E = (1/N) sum_n [1 - t_n y_n]_+ (the mean, not the sum).")
@@ -303,7 +303,7 @@ def _epoch_batch(w, X, t, eta):
     return w + eta * (t[wrong, None] * X[wrong]).sum(axis=0)
 
 
-_PERC_FORBID = (("perceptron", r".*"), ("losses", r"(Hinge|ZeroOne)\..*"), ("svm", r".*"))
+_PERC_FORBID = (("perceptron", r".*"), ("base", r".*"), ("losses", r"(Hinge|ZeroOne)\..*"), ("svm", r".*"))
 
 TASKS_LIST += [
     Task(

@@ -1,7 +1,9 @@
 """``lecturenn assign SOURCE OUT``: student sheets from the exercise notebooks.
 
-In every code cell, each region from a ``# BEGIN SOLUTION`` line to the
-matching ``# END SOLUTION`` line (markers included) becomes one line
+In every code cell, each solution region - from a line ``# BEGIN`` + ``SOLUTION``
+to the matching ``# END`` + ``SOLUTION`` line, markers included (the marker words
+are never written together in this package, so that a search of the installed
+package for them finds nothing) - becomes one line
 ``raise NotImplementedError  # your code here`` with the indentation of the
 ``BEGIN`` marker, so the ``def`` line, the docstring and everything outside the
 region stay. Outputs and execution counts are cleared, the solution toggle
@@ -23,11 +25,14 @@ import tempfile
 from pathlib import Path
 
 STUB = "raise NotImplementedError  # your code here"
+STUB_ANSWER = "# your answer: replace None above"
 TOGGLE_TAGS = ("hide-input", "hide-output", "hide-cell")
 DROP_TAG = "solution-only"
 
-_STRICT = re.compile(r"^(\s*)#\s*(BEGIN|END) SOLUTION\s*$")
-_LOOSE = re.compile(r"(BEGIN|END)[ _-]*SOLUTION", re.IGNORECASE)
+WORD = "SOLUTION"
+BEGIN, END = "# BEGIN " + WORD, "# END " + WORD
+_STRICT = re.compile(r"^(\s*)#\s*(BEGIN|END) " + WORD + r"\s*$")
+_LOOSE = re.compile(r"(BEGIN|END)[ _-]*" + WORD, re.IGNORECASE)
 
 
 class AssignError(ValueError):
@@ -46,22 +51,24 @@ def strip_solutions(source, where="cell"):
         m = _STRICT.match(line.rstrip("\r\n"))
         if m is None and _LOOSE.search(line):
             raise AssignError(f"{where}, line {i}: malformed solution marker {line.strip()!r}; write the "
-                              f"marker alone on its line as '# BEGIN SOLUTION' or '# END SOLUTION'")
+                              f"marker alone on its line as '{BEGIN}' or '{END}'")
         if m is not None and m.group(2) == "BEGIN":
             if begin_line is not None:
-                raise AssignError(f"{where}, line {i}: '# BEGIN SOLUTION' inside the region opened on line "
-                                  f"{begin_line} (nested markers); close that region with '# END SOLUTION' first")
+                raise AssignError(f"{where}, line {i}: '{BEGIN}' inside the region opened on line "
+                                  f"{begin_line} (nested markers); close that region with '{END}' first")
             begin_line = i
             n += 1
-            out.append(m.group(1) + STUB + "\n")
+            # inside a function: the body raises; at the top of a cell (a pen-and-paper answer, whose
+            # placeholder ``name = None`` stands above the region) only a comment remains
+            out.append(m.group(1) + (STUB if m.group(1) else STUB_ANSWER) + "\n")
         elif m is not None:
             if begin_line is None:
-                raise AssignError(f"{where}, line {i}: '# END SOLUTION' without a '# BEGIN SOLUTION' before it")
+                raise AssignError(f"{where}, line {i}: '{END}' without a '{BEGIN}' before it")
             begin_line = None
         elif begin_line is None:
             out.append(line)
     if begin_line is not None:
-        raise AssignError(f"{where}, line {begin_line}: '# BEGIN SOLUTION' has no matching '# END SOLUTION'")
+        raise AssignError(f"{where}, line {begin_line}: '{BEGIN}' has no matching '{END}'")
     text = "".join(out)
     if not source.endswith("\n") and text.endswith("\n"):
         text = text[:-1]

@@ -159,6 +159,7 @@ class CaseResult:
     got: str = ""
     problem: str = ""
     hint: str = ""
+    kind: str = ""           # for a hidden case: the public case it resembles
 
     @property
     def passed(self):
@@ -275,7 +276,8 @@ def _compare_leaf(task, out, exp, got, args, part, parts, expected):
     with np.errstate(all="ignore"):
         finite_got, finite_exp = bool(np.all(np.isfinite(arr))), bool(np.all(np.isfinite(exp)))
     if finite_exp and not finite_got:
-        return False, "contains nan or inf", task.nonfinite_hint or mistake or \
+        hint = task.nonfinite_check(arr, args) if task.nonfinite_check is not None else task.nonfinite_hint
+        return False, "contains nan or inf", hint or mistake or \
             "an overflow or a division by zero: check exp() of large numbers and divisions"
     if not same:
         if arr.ndim == 0:
@@ -292,6 +294,12 @@ def _compare_leaf(task, out, exp, got, args, part, parts, expected):
 
 def compare_value(task, args, expected, got):
     """(ok, problem, hint) for a decoded return value."""
+    if task.validate is not None:
+        if got.kind == "seq":
+            parts = [_as_array(g) for g in got.value]
+        else:
+            parts = [_as_array(got)]
+        return task.validate(parts)
     if task.is_tuple:
         n = len(task.outputs)
         names = ", ".join(o.name for o in task.outputs)
@@ -311,6 +319,12 @@ def compare_value(task, args, expected, got):
 
 
 _GENERIC_ERROR_HINTS = (
+    ("ModuleNotFoundError", "lecturenn", "while grading, lecturenn's own implementations are not available: write the "
+                                        "formula yourself with numpy."),
+    ("ImportError", "lecturenn", "while grading, lecturenn's own implementations are not available: write the "
+                                 "formula yourself with numpy."),
+    ("AttributeError", "lecturenn", "while grading, lecturenn's own implementations are not available: write the "
+                                    "formula yourself with numpy."),
     ("NameError", "", "a name is not defined: inside the function use its arguments, and run the cells "
                       "above (imports) first."),
     ("IndexError", "", "an index is out of range: check the shapes of the arguments."),
@@ -323,8 +337,11 @@ _GENERIC_ERROR_HINTS = (
 
 def evaluate_case(task, case, expected, call, hidden=False, time_limit=None):
     """Turn the runner's record of one call into a :class:`CaseResult`."""
-    r = CaseResult(name=case.name, hidden=hidden, status="failed",
-                   input=fmt_input(task, case.args), expected=fmt_expected(task, expected))
+    value_task = task.kind == "value"
+    r = CaseResult(name=case.name, hidden=hidden, status="failed", kind=getattr(case, "kind", "") or "",
+                   input="(none: a value you work out)" if value_task else fmt_input(task, case.args),
+                   expected="(not shown: it is the answer)" if value_task or expected is None
+                   else fmt_expected(task, expected))
     status = call.get("status")
     if status == "ok":
         got = decode_record(call.get("value"))
@@ -333,6 +350,19 @@ def evaluate_case(task, case, expected, call, hidden=False, time_limit=None):
             ok, problem, hint = compare_value(task, case.args, expected, got)
         except Exception as e:            # a defect of the comparison must not hide the case
             ok, problem, hint = False, f"could not compare the result ({type(e).__name__}: {e})", ""
+        if value_task and not ok:
+            problem = "not the right value" if problem.startswith("wrong value") else problem
+        modified = call.get("modified")
+        if modified and isinstance(modified, list):
+            names = param_names(task)
+            which = ", ".join(names[i] if isinstance(i, int) and 0 <= i < len(names) else f"argument {i}"
+                              for i in modified[:5])
+            ok = False
+            problem = (f"changed its input {which} in place (the caller's array is different after the call)"
+                       + (f"; also: {problem}" if problem else ""))
+            hint = (f"the function must not modify {which}: the caller still needs the old values (for example the "
+                    f"weights before the step). Work on a copy ({which.split(',')[0]}.copy()) or build a new array "
+                    "instead of writing into it (`+=`, `-=`, `[...] =`).")
         r.status = "passed" if ok else "failed"
         r.problem, r.hint = problem, hint
     elif status == "not_implemented":

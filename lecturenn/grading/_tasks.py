@@ -28,10 +28,16 @@ ATOL = 1e-8
 
 @dataclass(frozen=True)
 class Case:
-    """One input of a task: ``args`` are passed positionally."""
+    """One input of a task: ``args`` are passed positionally.
+
+    ``kind`` names the public case a hidden case resembles (every kind of
+    hidden case has a public case of that name, so the feedback while working
+    predicts the grade); for a public case it is its own name.
+    """
 
     name: str
     args: tuple
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,13 +64,13 @@ class Out:
 class Task:
     id: str
     sheet: str
-    func: str
+    func: str                      # name of the function (or, for kind "value", the variable) in the notebook
     title: str
-    points: float
+    case_points: float             # points for every case (public and hidden) that passes
     signature: str
-    reference: object
+    reference: object              # the expected value for given arguments (None: ``validate`` decides)
     public: object                 # () -> list[Case]
-    hidden: object                 # (rng) -> list[Case]
+    hidden: object                 # (rng) -> list[Case]; each Case.kind names a public case
     outputs: tuple                 # tuple of Out; len > 1 means a tuple is returned
     mistakes: tuple = ()
     error_hints: tuple = ()        # (exception name or "", substring, hint)
@@ -75,15 +81,36 @@ class Task:
     value_func: str = ""           # name of the notebook function fd differentiates
     rtol: float = RTOL
     atol: float = ATOL
+    kind: str = "function"         # "function", or "value": a variable holding a pen-and-paper answer
+    validate: object = None        # for answers with many right values: parts -> (ok, problem, hint)
+    deps: tuple = ()               # task ids this function may call: graded with their references
+    source: str = ""               # numpy source of the reference, injected for tasks that depend on this one
+    nonfinite_check: object = None  # (got array, args) -> hint for a nan/inf result, tied to its cause
 
     @property
     def is_tuple(self):
         return len(self.outputs) > 1
 
+    @property
+    def n_public(self):
+        return len(self.public())
+
+    @property
+    def n_cases(self):
+        return self.n_public + len(self.hidden(np.random.default_rng(0)))
+
+    @property
+    def points(self):
+        """Points of the whole exercise: ``case_points`` times the number of cases."""
+        return round(self.case_points * self.n_cases, 6)
+
     def hidden_cases(self, seed=0):
         """Hidden cases for this task, reproducible from ``seed``."""
         rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(self.id.encode())])
-        return [Case(f"hidden {i + 1}", c.args) for i, c in enumerate(self.hidden(rng))]
+        return [Case(f"hidden {i + 1}", c.args, c.kind) for i, c in enumerate(self.hidden(rng))]
+
+    def public_cases(self):
+        return [Case(c.name, c.args, c.kind or c.name) for c in self.public()]
 
 
 def _f(x):
@@ -113,14 +140,19 @@ def _hinge_public():
         Case("misclassified samples", (_f([-1.0, 0.5, 0.0, 3.0]), _f([1, -1, 1, -1]))),
         Case("all beyond the margin", (_f([2.0, -3.0]), _f([1, -1]))),
         Case("two samples exactly on the margin (t y = 1)", (_f([1.0, -1.0, 0.25]), _f([1, -1, -1]))),
+        Case("a random batch", (_f([0.3, -1.2, 2.5, 0.9, -0.4, 1.7]), _f([1, -1, 1, -1, -1, 1]))),
     ]
 
 
 def _hinge_hidden(rng):
     cases = []
-    for n in (1, 2, 5, 9, 17, 40, 300):
+    for n in (2, 9, 40, 300):
         y = rng.normal(0.0, 1.5, n)
-        cases.append(Case("", (y, _pm1(rng, n))))
+        cases.append(Case("", (y, _pm1(rng, n)), "a random batch"))
+    t = _pm1(rng, 6)
+    y = rng.normal(0.0, 1.5, 6)
+    y[:2] = t[:2]                                   # t y = 1 exactly for two samples
+    cases.append(Case("", (y, t), "two samples exactly on the margin (t y = 1)"))
     return cases
 
 
@@ -132,14 +164,14 @@ def _hinge_fd(value_fn, args, got):
     return [("dE/dy", num, g, int(kink.sum()))]
 
 
-_HINGE_FORBID = (("losses", r"(Hinge|ZeroOne)\..*"), ("svm", r".*"), ("perceptron", r".*"),
+_HINGE_FORBID = (("losses", r"(Hinge|ZeroOne)\..*"), ("svm", r".*"), ("svm_dual", r".*"), ("perceptron", r".*"),
                  ("gradients", r".*"))
 _N_HINT = ("did you divide by N? The exercise uses the lecture's normalised error "
            "E = (1/N) sum_n [1 - t_n y_n]_+ (the mean, not the sum).")
 
 TASKS_LIST = [
     Task(
-        id="hinge_loss", sheet="01_hinge_loss", func="hinge_loss", points=1,
+        id="hinge_loss", sheet="01_hinge_loss", func="hinge_loss", case_points=0.1,
         title="Hinge loss E = 1/N sum_n [1 - t_n y_n]_+",
         signature="hinge_loss(y, t) -> float",
         reference=_ref_hinge_loss, public=_hinge_public, hidden=_hinge_hidden,
@@ -162,7 +194,7 @@ TASKS_LIST = [
         forbidden=_HINGE_FORBID,
     ),
     Task(
-        id="hinge_grad", sheet="01_hinge_loss", func="hinge_grad", points=2,
+        id="hinge_grad", sheet="01_hinge_loss", func="hinge_grad", case_points=0.2,
         title="Subgradient dE/dy of the normalised hinge loss",
         signature="hinge_grad(y, t) -> ndarray (N,)",
         reference=_ref_hinge_grad, public=_hinge_public, hidden=_hinge_hidden,
@@ -218,15 +250,24 @@ def _perc_public():
 
 def _perc_hidden(rng):
     cases = []
-    for i in range(10):
+    kinds = ("mistake: t = +1 but w^T x < 0", "correctly classified: no change", "mistake with t = -1 and eta = 0.5")
+    for kind in kinds:
         d = int(rng.integers(1, 6))
         w = rng.normal(0, 1, d + 1)
         x = np.concatenate([[1.0], rng.normal(0, 2, d)])
-        y = float(x @ w)
-        t = (1 if y > 0 else -1) * (1 if i % 2 else -1)      # half mistakes, half correct
+        if kind == kinds[0]:
+            t = 1
+            w = w if x @ w < 0 else -w
+        elif kind == kinds[2]:
+            t = -1
+            w = w if x @ w > 0 else -w
+        else:
+            t = 1 if x @ w > 0 else -1
         eta = float(rng.choice([1.0, 0.5, 0.1, 2.0]))
-        cases.append(Case("", (w, x, int(t), eta)))
-    cases.append(Case("", (np.zeros(4), np.array([1.0, -1.0, 0.5, 2.0]), 1, 0.3)))
+        cases.append(Case("", (w, x, int(t), eta), kind))
+    d = int(rng.integers(2, 5))
+    cases.append(Case("", (np.zeros(d + 1), np.concatenate([[1.0], rng.normal(0, 2, d)]), int(_pm1(rng, 1)[0]),
+                           float(rng.choice([1.0, 0.3]))), "on the boundary (w^T x = 0) counts as a mistake"))
     return cases
 
 
@@ -242,12 +283,17 @@ def _epoch_public():
 
 def _epoch_hidden(rng):
     cases = []
-    for _ in range(6):
+    for kind in ("each update changes the next prediction",) * 3 + (
+            "start at w = 0 (the first sample is on the boundary)", "every sample already correct"):
         n, d = int(rng.integers(2, 12)), int(rng.integers(1, 4))
         X = np.column_stack([np.ones(n), rng.normal(0, 1, (n, d))])
-        t = _pm1(rng, n)
         w = rng.normal(0, 0.5, d + 1)
-        cases.append(Case("", (w, X, t, float(rng.choice([1.0, 0.5, 0.1])))))
+        t = _pm1(rng, n)
+        if kind.startswith("start"):
+            w = np.zeros(d + 1)
+        elif kind.startswith("every"):
+            t = np.where(X @ w > 0, 1.0, -1.0)
+        cases.append(Case("", (w, X, t, float(rng.choice([1.0, 0.5, 0.1]))), kind))
     return cases
 
 
@@ -257,11 +303,11 @@ def _epoch_batch(w, X, t, eta):
     return w + eta * (t[wrong, None] * X[wrong]).sum(axis=0)
 
 
-_PERC_FORBID = (("perceptron", r".*"), ("losses", r"(Hinge|ZeroOne)\..*"), ("svm", r".*"))
+_PERC_FORBID = (("perceptron", r".*"), ("base", r".*"), ("losses", r"(Hinge|ZeroOne)\..*"), ("svm", r".*"))
 
 TASKS_LIST += [
     Task(
-        id="perceptron_update", sheet="02_perceptron", func="perceptron_update", points=1,
+        id="perceptron_update", sheet="02_perceptron", func="perceptron_update", case_points=0.125,
         title="One perceptron update step",
         signature="perceptron_update(w, x, t, eta) -> ndarray (D+1,)",
         reference=_ref_perceptron_update, public=_perc_public, hidden=_perc_hidden,
@@ -282,9 +328,14 @@ TASKS_LIST += [
         ),
         default_hint="if t * (w @ x) <= 0: return w + eta * t * x; otherwise return w unchanged.",
         forbidden=_PERC_FORBID,
+        source=(
+            "def perceptron_update(w, x, t, eta):\n"
+            "    if t * (w @ x) <= 0:\n"
+            "        return w + eta * t * x\n"
+            "    return w.copy()\n"),
     ),
     Task(
-        id="perceptron_epoch", sheet="02_perceptron", func="perceptron_epoch", points=2,
+        id="perceptron_epoch", sheet="02_perceptron", func="perceptron_epoch", case_points=0.25,
         title="One pass of the perceptron over the data",
         signature="perceptron_epoch(w, X, t, eta) -> (ndarray (D+1,), int)",
         reference=_ref_perceptron_epoch, public=_epoch_public, hidden=_epoch_hidden,
@@ -298,7 +349,7 @@ TASKS_LIST += [
         ),
         default_hint="loop over the rows in order: w = perceptron_update(w, X[n], t[n], eta), counting "
                      "the samples with t_n w^T x_n <= 0 (checked before the update).",
-        forbidden=_PERC_FORBID,
+        forbidden=_PERC_FORBID, deps=("perceptron_update",),
     ),
 ]
 
@@ -333,13 +384,19 @@ def _fwd_public():
         Case("batch of N = 2, D = 2, K = 3", (_f([[1, 0], [0, 1]]), _f([[1, 2], [3, 4], [5, 6]]), _f([0, 0, 1]))),
         Case("square W (K = D): W and W^T differ",
              (_f([[1, 2], [3, -1], [0, 1]]), _f([[1, -1], [2, 0.5]]), _f([0, 1]))),
+        Case("a random batch", (_f([[0.5, -1.5, 2.0], [1.0, 0.25, -0.5], [-2.0, 1.0, 0.0], [0.1, 0.2, 0.3]]),
+                                _f([[0.3, -0.7, 1.1], [2.0, 0.5, -1.0]]), _f([0.25, -0.5]))),
     ]
 
 
 def _fwd_hidden(rng):
     cases = []
-    for n, d, k in ((1, 1, 1), (4, 3, 2), (5, 2, 5), (3, 4, 4), (7, 6, 3), (2, 5, 1)):
-        cases.append(Case("", (rng.normal(0, 1, (n, d)), rng.normal(0, 1, (k, d)), rng.normal(0, 1, k))))
+    for n, d, k in ((1, 1, 1), (4, 3, 2), (5, 2, 5), (7, 6, 3), (2, 5, 1)):
+        cases.append(Case("", (rng.normal(0, 1, (n, d)), rng.normal(0, 1, (k, d)), rng.normal(0, 1, k)),
+                          "a random batch"))
+    d = int(rng.integers(2, 5))
+    cases.append(Case("", (rng.normal(0, 1, (3, d)), rng.normal(0, 1, (d, d)), rng.normal(0, 1, d)),
+                      "square W (K = D): W and W^T differ"))
     return cases
 
 
@@ -350,13 +407,20 @@ def _bwd_public():
                                          _f([[0.5, 1], [-1, 0], [0.25, -0.5]]))),
         Case("N = 4, D = 3, one output unit", (_f([[1, 0, 2], [0, 1, -1], [2, 2, 2], [-1, 0, 1]]),
                                                _f([[0.5, -1, 2]]), _f([[1], [-1], [0.5], [0]]))),
+        Case("a random batch", (_f([[0.5, -1.5, 2.0], [1.0, 0.25, -0.5], [-2.0, 1.0, 0.0]]),
+                                _f([[0.3, -0.7, 1.1], [2.0, 0.5, -1.0]]), _f([[0.1, -0.2], [0.3, 0.05], [-0.4, 0.2]]))),
     ]
 
 
 def _bwd_hidden(rng):
     cases = []
-    for n, d, k in ((1, 1, 1), (4, 3, 2), (5, 2, 5), (3, 4, 4), (6, 6, 3), (2, 5, 1)):
-        cases.append(Case("", (rng.normal(0, 1, (n, d)), rng.normal(0, 1, (k, d)), rng.normal(0, 1, (n, k)))))
+    for n, d, k in ((1, 1, 1), (4, 3, 2), (5, 2, 5), (6, 6, 3)):
+        cases.append(Case("", (rng.normal(0, 1, (n, d)), rng.normal(0, 1, (k, d)), rng.normal(0, 1, (n, k))),
+                          "a random batch"))
+    cases.append(Case("", (rng.normal(0, 1, (3, 2)), rng.normal(0, 1, (2, 2)), rng.normal(0, 1, (3, 2))),
+                      "N = 3 samples, square W"))
+    cases.append(Case("", (rng.normal(0, 1, (4, 3)), rng.normal(0, 1, (1, 3)), rng.normal(0, 1, (4, 1))),
+                      "N = 4, D = 3, one output unit"))
     return cases
 
 
@@ -385,7 +449,7 @@ def _sig(a):
 
 TASKS_LIST += [
     Task(
-        id="dense_forward", sheet="03_mlp_layer", func="dense_forward", points=1,
+        id="dense_forward", sheet="03_mlp_layer", func="dense_forward", case_points=0.1,
         title="Forward pass of a dense layer z = X W^T + b",
         signature="dense_forward(X, W, b) -> ndarray (N, K)",
         reference=_ref_dense_forward, public=_fwd_public, hidden=_fwd_hidden,
@@ -403,9 +467,10 @@ TASKS_LIST += [
                                                  "broadcasts over the rows of X W^T (N, K).")),
         default_hint="z_nj = sum_i w_ji x_ni + b_j, i.e. X @ W.T + b.",
         forbidden=_DENSE_FORBID,
+        source="def dense_forward(X, W, b):\n    return X @ W.T + b\n",
     ),
     Task(
-        id="dense_backward", sheet="03_mlp_layer", func="dense_backward", points=3,
+        id="dense_backward", sheet="03_mlp_layer", func="dense_backward", case_points=0.3,
         title="Backward pass of a dense layer: dE/dX, dE/dW, dE/db",
         signature="dense_backward(X, W, dE_dz) -> (dE_dX (N, D), dE_dW (K, D), dE_db (K,))",
         reference=_ref_dense_backward, public=_bwd_public, hidden=_bwd_hidden,
@@ -430,9 +495,10 @@ TASKS_LIST += [
                                               "dE/dX = dE/dz @ W, dE/dW = dE/dz.T @ X."),),
         default_hint="dE/dX = dE_dz @ W, dE/dW = dE_dz.T @ X, dE/db = dE_dz.sum(axis=0).",
         forbidden=_DENSE_FORBID, fd=_dense_fd, value_func="dense_forward",
+        source="def dense_backward(X, W, dE_dz):\n    return dE_dz @ W, dE_dz.T @ X, dE_dz.sum(axis=0)\n",
     ),
     Task(
-        id="sigmoid_prime", sheet="03_mlp_layer", func="sigmoid_prime", points=1,
+        id="sigmoid_prime", sheet="03_mlp_layer", func="sigmoid_prime", case_points=0.125,
         title="Derivative of the logistic sigmoid",
         signature="sigmoid_prime(a) -> ndarray (same shape as a)",
         reference=lambda a: __import__("lecturenn.activations", fromlist=["x"]).get_activation("sigmoid").dg(a),
@@ -442,8 +508,9 @@ TASKS_LIST += [
             Case("large |a| (no overflow, no nan)", (_f([-800, -40, 40, 800]),)),
             Case("a 2-D array keeps its shape", (_f([[0, 1], [-1, 3]]),)),
         ],
-        hidden=lambda rng: [Case("", (rng.normal(0, s, shape),)) for s, shape in
-                            ((1, (5,)), (3, (4, 3)), (10, (7,)), (100, (2, 2, 2)))],
+        hidden=lambda rng: [Case("", (rng.normal(0, s, shape),), kind) for s, shape, kind in
+                            ((1, (5,), "a few values"), (3, (4, 3), "a 2-D array keeps its shape"),
+                             (10, (7,), "a few values"), (400, (2, 2, 2), "large |a| (no overflow, no nan)"))],
         outputs=(Out("g'(a)", "array"),),
         mistakes=(
             Mistake(lambda a: _sig(a), "you returned sigma(a); the derivative is sigma(a) (1 - sigma(a))."),
@@ -457,7 +524,7 @@ TASKS_LIST += [
         forbidden=(("activations", r".*\.dg"), ("layers", r".*"), ("gradients", r".*")),
     ),
     Task(
-        id="tanh_prime", sheet="03_mlp_layer", func="tanh_prime", points=1,
+        id="tanh_prime", sheet="03_mlp_layer", func="tanh_prime", case_points=0.125,
         title="Derivative of tanh",
         signature="tanh_prime(a) -> ndarray (same shape as a)",
         reference=lambda a: __import__("lecturenn.activations", fromlist=["x"]).get_activation("tanh").dg(a),
@@ -467,8 +534,9 @@ TASKS_LIST += [
             Case("large |a|", (_f([-400, -30, 30, 400]),)),
             Case("a 2-D array keeps its shape", (_f([[0, 1], [-1, 3]]),)),
         ],
-        hidden=lambda rng: [Case("", (rng.normal(0, s, shape),)) for s, shape in
-                            ((1, (5,)), (2, (4, 3)), (10, (7,)), (50, (2, 2, 2)))],
+        hidden=lambda rng: [Case("", (rng.normal(0, s, shape),), kind) for s, shape, kind in
+                            ((1, (5,), "a few values"), (2, (4, 3), "a 2-D array keeps its shape"),
+                             (3, (7,), "a few values"), (400, (2, 2, 2), "large |a|"))],
         outputs=(Out("g'(a)", "array"),),
         mistakes=(
             Mistake(lambda a: 1 - a ** 2, "tanh'(a) = 1 - tanh(a)^2: square tanh(a), not a."),
@@ -478,6 +546,7 @@ TASKS_LIST += [
         nonfinite_hint="use 1 - np.tanh(a)**2: np.tanh never overflows, cosh(a) does for |a| > 710.",
         default_hint="tanh'(a) = 1 - tanh(a)^2, element-wise.",
         forbidden=(("activations", r".*\.dg"), ("layers", r".*"), ("gradients", r".*")),
+        source="import numpy as np\n\ndef tanh_prime(a):\n    return 1.0 - np.tanh(a) ** 2\n",
     ),
 ]
 
@@ -504,14 +573,31 @@ def _ce_public():
         Case("one sample, two classes", (_f([[2.0, 0.0]]), _i([0]))),
         Case("N = 3 samples, K = 3 classes", (_f([[1, 2, 3], [1, 1, 1], [0, -1, 5]]), _i([2, 0, 1]))),
         Case("huge logits (needs log-sum-exp)", (_f([[1000, 0, -1000], [-1000, 1000, 990]]), _i([0, 2]))),
+        Case("the target's logit far below the largest (its probability underflows to 0)",
+             (_f([[800, 0, 1], [2, 1, 0]]), _i([1, 0]))),
+        Case("a random batch", (_f([[0.5, -1.0, 2.0, 0.0], [1.5, 0.2, -0.3, 0.9], [-2.0, 0.1, 0.4, 1.0]]),
+                                _i([2, 0, 3]))),
     ]
 
 
 def _ce_hidden(rng):
     cases = []
-    for n, k, s in ((1, 2, 1), (4, 3, 2), (6, 5, 3), (10, 4, 1), (3, 7, 500), (20, 10, 4)):
-        cases.append(Case("", (rng.normal(0, s, (n, k)), rng.integers(0, k, n))))
+    for n, k, s in ((4, 3, 2), (6, 5, 3), (20, 10, 4)):
+        cases.append(Case("", (rng.normal(0, s, (n, k)), rng.integers(0, k, n)), "a random batch"))
+    cases.append(Case("", (rng.normal(0, 500, (3, 4)), rng.integers(0, 4, 3)), "huge logits (needs log-sum-exp)"))
+    y = rng.normal(0, 1, (3, 3))
+    t = rng.integers(0, 3, 3)
+    y[np.arange(3), (t + 1) % 3] += 900.0            # another class dominates every row
+    cases.append(Case("", (y, t), "the target's logit far below the largest (its probability underflows to 0)"))
     return cases
+
+
+def _ce_nonfinite(arr, args):
+    """The hint for a nan/inf result, from what the nan/inf says about its cause."""
+    if np.isnan(arr).any():
+        return _LSE_HINT
+    return ("the result is infinite: a probability underflowed to 0 and its logarithm is -inf. Don't compute "
+            "ln(softmax) as the log of a division: use ln p_t = (y_t - m) - ln sum_j e^(y_j - m) directly.")
 
 
 def _softmax_rows(y, axis=1):
@@ -545,7 +631,7 @@ _T_HINT = ("t holds one integer class label per sample (0..K-1); pick the target
 
 TASKS_LIST += [
     Task(
-        id="softmax_ce", sheet="04_losses", func="softmax_ce", points=2,
+        id="softmax_ce", sheet="04_losses", func="softmax_ce", case_points=0.2,
         title="Softmax cross-entropy E = -1/N sum_n ln softmax(y_n)_{t_n}",
         signature="softmax_ce(y, t) -> float",
         reference=_ref_softmax_ce, public=_ce_public, hidden=_ce_hidden,
@@ -559,12 +645,12 @@ TASKS_LIST += [
                     "the softmax normalises over the classes of one sample (axis=1), not over the samples."),
         ),
         error_hints=(("IndexError", "", _T_HINT),),
-        nonfinite_hint=_LSE_HINT,
+        nonfinite_hint=_LSE_HINT, nonfinite_check=_ce_nonfinite,
         default_hint="E = (1/N) sum_n (logsumexp(y_n) - y_{n, t_n}).",
         forbidden=_CE_FORBID,
     ),
     Task(
-        id="softmax_ce_grad", sheet="04_losses", func="softmax_ce_grad", points=2,
+        id="softmax_ce_grad", sheet="04_losses", func="softmax_ce_grad", case_points=0.2,
         title="Gradient dE/dy = (softmax(y) - onehot(t)) / N",
         signature="softmax_ce_grad(y, t) -> ndarray (N, K)",
         reference=_ref_softmax_ce_grad, public=_ce_public, hidden=_ce_hidden,
@@ -627,16 +713,20 @@ def _sgd_public():
              (_f([1, 2]), 1.0, _f([[1, 1], [0, 2]]), _f([3, 1]), 0.1, 2.0, 8)),
         Case("B = N = 3, lam = 0.5", (_f([0.0, 1.0, -1.0]), -0.5, _f([[1, 2, 0], [0, 1, 1], [2, 0, 1]]),
                                       _f([1, 0, -1]), 0.05, 0.5, 3)),
+        Case("a random batch with weight decay", (_f([0.3, -0.8, 1.2]), 0.4,
+                                                  _f([[0.5, 1.0, -0.2], [1.5, -0.5, 0.3], [-1.0, 0.2, 0.8]]),
+                                                  _f([0.7, -1.1, 0.25]), 0.15, 1.5, 40)),
     ]
 
 
 def _sgd_hidden(rng):
     cases = []
-    for lam in (0.0, 0.1, 1.0, 5.0, 2.0, 0.5):
+    for lam in (0.0, 0.1, 1.0, 5.0, 2.0):
         d, B = int(rng.integers(1, 5)), int(rng.integers(2, 9))
         N = int(rng.integers(B + 1, 60))
+        kind = "B = 4 samples (divide by B)" if lam == 0 else "a random batch with weight decay"
         cases.append(Case("", (rng.normal(0, 1, d), float(rng.normal()), rng.normal(0, 1, (B, d)),
-                               rng.normal(0, 1, B), float(rng.uniform(0.01, 0.5)), lam, N)))
+                               rng.normal(0, 1, B), float(rng.uniform(0.01, 0.5)), lam, N), kind))
     return cases
 
 
@@ -667,7 +757,7 @@ def _gd_variant(prepend=True, sign=1.0, use_star=True, extra=0, use_H=True):
 
 TASKS_LIST += [
     Task(
-        id="sgd_step", sheet="05_sgd", func="sgd_step", points=3,
+        id="sgd_step", sheet="05_sgd", func="sgd_step", case_points=0.3,
         title="One minibatch SGD step with the normalised error and weight decay",
         signature="sgd_step(w, b, X, t, eta, lam, N) -> (w_new (D,), b_new float)",
         reference=_ref_sgd_step, public=_sgd_public, hidden=_sgd_hidden,
@@ -694,12 +784,15 @@ TASKS_LIST += [
         forbidden=_SGD_FORBID,
     ),
     Task(
-        id="eta_opt", sheet="05_sgd", func="eta_opt", points=1,
+        id="eta_opt", sheet="05_sgd", func="eta_opt", case_points=0.125,
         title="Optimal learning rate on a quadratic",
         signature="eta_opt(H) -> float",
         reference=lambda H: 1.0 / H,
-        public=lambda: [Case("H = 2", (2.0,)), Case("H = 0.25", (0.25,)), Case("H = 10", (10.0,))],
-        hidden=lambda rng: [Case("", (float(h),)) for h in rng.uniform(0.05, 50, 5)],
+        public=lambda: [Case("H = 2", (2.0,)), Case("a flat parabola, H = 0.25", (0.25,)),
+                        Case("a steep parabola, H = 10", (10.0,))],
+        hidden=lambda rng: [Case("", (float(h),), "H = 2" if 1 <= h <= 5 else
+                                 "a flat parabola, H = 0.25" if h < 1 else "a steep parabola, H = 10")
+                            for h in np.r_[rng.uniform(0.05, 1, 2), rng.uniform(1, 5, 1), rng.uniform(5, 50, 2)]],
         outputs=(Out("eta_opt", "scalar"),),
         mistakes=(
             Mistake(lambda H: H, "eta_opt is the inverse of the second derivative: 1/H, not H."),
@@ -711,7 +804,7 @@ TASKS_LIST += [
         forbidden=(("optim", r".*"), ("widgets", r".*")),
     ),
     Task(
-        id="gd_steps", sheet="05_sgd", func="gd_steps", points=2,
+        id="gd_steps", sheet="05_sgd", func="gd_steps", case_points=0.2,
         title="Gradient descent on E(w) = H/2 (w - w*)^2",
         signature="gd_steps(w0, H, eta, n, w_star) -> ndarray (n+1,)",
         reference=_ref_gd_steps,
@@ -719,11 +812,15 @@ TASKS_LIST += [
             Case("eta = 1/H: one step lands on w*", (3.0, 2.0, 0.5, 3, 1.0)),
             Case("small eta: slow convergence", (3.0, 2.0, 0.1, 4, 1.0)),
             Case("eta > 2/H: the iterates diverge", (1.0, 1.0, 2.5, 4, 0.0)),
+            Case("1/H < eta < 2/H: overshoots, still converges", (2.0, 1.0, 1.6, 5, -1.0)),
             Case("n = 0: only the starting point", (-2.0, 4.0, 0.1, 0, 0.5)),
         ],
         hidden=lambda rng: [Case("", (float(rng.normal(0, 3)), h, float(f / h), int(rng.integers(1, 9)),
-                                      float(rng.normal())))
-                            for h, f in zip(rng.uniform(0.2, 5, 6), (0.3, 1.0, 1.5, 1.9, 2.2, 0.7))],
+                                      float(rng.normal())), kind)
+                            for h, (f, kind) in zip(rng.uniform(0.2, 5, 5), (
+                                (0.3, "small eta: slow convergence"), (1.0, "eta = 1/H: one step lands on w*"),
+                                (1.5, "1/H < eta < 2/H: overshoots, still converges"),
+                                (2.2, "eta > 2/H: the iterates diverge"), (0.7, "small eta: slow convergence")))],
         outputs=(Out("w^(0..n)", "array"),),
         mistakes=(
             Mistake(_gd_variant(prepend=False), "include the starting point: return n+1 values "
@@ -740,6 +837,309 @@ TASKS_LIST += [
 
 
 # ---------------------------------------------------------------------------
+# pen-and-paper and predict-then-run answers (one per sheet), the XOR network
+# ---------------------------------------------------------------------------
+_SVM_X = np.array([[1.0, 2.0], [2.0, -1.0], [0.0, 1.0]])
+_SVM_T = np.array([1.0, -1.0, 1.0])
+_SVM_W = np.array([0.5, 0.5])
+
+
+def _svm_grad(w, X, t, C, strict=True, sign=1.0, with_w=True):
+    m = t * (X @ w)
+    inside = m < 1 if strict else np.ones(len(t), bool)
+    return (w if with_w else 0.0) + sign * C * (-(t[inside, None] * X[inside]).sum(axis=0))
+
+
+def _ref_svm_grad_by_hand():
+    from lecturenn.losses import Hinge
+    # dE/dw = w + C sum_n (d[1 - t_n y_n]_+/dy_n) x_n, with the per-sample subgradient of the hinge
+    g_y = Hinge().grad(_SVM_X @ _SVM_W, _SVM_T) * len(_SVM_T)       # Hinge().grad is the normalised one
+    return _SVM_W + 1.0 * (g_y[:, None] * _SVM_X).sum(axis=0)
+
+
+_EPOCH_X = np.array([[1.0, 2.0, 1.0], [1.0, -1.0, 1.0], [1.0, 1.0, -2.0], [1.0, -2.0, -1.0]])
+_EPOCH_T = np.array([1.0, -1.0, 1.0, -1.0])
+
+
+def _ref_epoch_by_hand():
+    w, m = _ref_perceptron_epoch(np.zeros(3), _EPOCH_X, _EPOCH_T, 1.0)
+    return w, m
+
+
+def _epoch_batch_by_hand():
+    w = np.zeros(3)
+    wrong = _EPOCH_T * (_EPOCH_X @ w) <= 0
+    return w + (_EPOCH_T[wrong, None] * _EPOCH_X[wrong]).sum(axis=0), int(wrong.sum())
+
+
+def _ref_collapse(W1, b1, W2, b2):
+    lin1, lin2 = _linear(W1, b1), _linear(W2, b2)
+    D = W1.shape[1]
+    b = lin2.forward(lin1.forward(np.zeros((1, D))))[0]          # the network's output at x = 0
+    W = lin2.forward(lin1.forward(np.eye(D)))[:, :].T - b[:, None]  # column i: output at e_i minus b
+    return W, b
+
+
+def _collapse_public():
+    return [
+        Case("D = 2 inputs, 3 hidden units, 1 output",
+             (_f([[1, 0], [0, 1], [1, -1]]), _f([0.5, 0, -1]), _f([[1, 2, -1]]), _f([0.25]))),
+        Case("a random stack", (_f([[0.3, -1.2, 0.5], [2.0, 0.1, -0.4]]), _f([0.2, -0.3]),
+                                _f([[1.5, -0.5], [0.25, 2.0]]), _f([-1.0, 0.5]))),
+    ]
+
+
+def _collapse_hidden(rng):
+    cases = []
+    for d, h, k in ((2, 3, 1), (4, 2, 3)):
+        kind = "D = 2 inputs, 3 hidden units, 1 output" if (d, h, k) == (2, 3, 1) else "a random stack"
+        cases.append(Case("", (rng.normal(0, 1, (h, d)), rng.normal(0, 1, h), rng.normal(0, 1, (k, h)),
+                               rng.normal(0, 1, k)), kind))
+    return cases
+
+
+_XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+_XOR_T = np.array([0.0, 1.0, 1.0, 0.0])
+
+
+def _validate_xor(parts):
+    """(ok, problem, hint) for hand-set weights (W1, b1, W2, b2) of a 2-2-1 network of threshold units."""
+    names = ("W1", "b1", "W2", "b2")
+    shapes = ((2, 2), (2,), (1, 2), (1,))
+    if len(parts) != 4:
+        return False, f"expected 4 arrays (W1, b1, W2, b2), got {len(parts)}", \
+            "xor_weights = (W1, b1, W2, b2) with shapes (2, 2), (2,), (1, 2), (1,)"
+    for name, p, shape in zip(names, parts, shapes):
+        if p is None or np.asarray(p).shape != shape:
+            got = "not an array" if p is None else f"shape {np.asarray(p).shape}"
+            return False, f"{name}: {got}, expected shape {shape}", \
+                "W has shape (units out, units in): W1 (2, 2), W2 (1, 2)"
+    W1, b1, W2, b2 = (np.asarray(p, dtype=float) for p in parts)
+    if not all(np.all(np.isfinite(p)) for p in (W1, b1, W2, b2)):
+        return False, "weights must be finite numbers", ""
+    h = (_XOR_X @ W1.T + b1 > 0).astype(float)
+    y = (h @ W2.T + b2 > 0).astype(float)[:, 0]
+    wrong = [(tuple(int(v) for v in x), int(yy), int(tt)) for x, yy, tt in zip(_XOR_X, y, _XOR_T) if yy != tt]
+    if wrong:
+        x, yy, tt = wrong[0]
+        return False, f"the network outputs {yy} for x = {x}, XOR is {tt} ({len(wrong)} of 4 inputs wrong)", \
+            ("one hidden unit can compute OR (x1 + x2 - 0.5 > 0), the other AND (x1 + x2 - 1.5 > 0); the output "
+             "fires for OR and not AND (h1 - h2 - 0.5 > 0)")
+    return True, "", ""
+
+
+def _mlp_forward(X, W1, b1, W2, b2):
+    from lecturenn.activations import get_activation
+    lin1, lin2, g = _linear(W1, b1), _linear(W2, b2), get_activation("tanh")
+    z1 = lin1.forward(X)
+    h = g.g(z1)
+    return lin1, lin2, g, z1, h, lin2.forward(h)
+
+
+def _ref_mlp_backprop(X, t, W1, b1, W2, b2):
+    from lecturenn.losses import SquaredError
+    lin1, lin2, g, z1, h, y = _mlp_forward(X, W1, b1, W2, b2)
+    loss = SquaredError()
+    E = float(loss.value(y, t))
+    dE_dh = lin2.backward(loss.grad(y, t))                # delta of the output layer, sent back through W2
+    dW2, db2 = lin2.dW.copy(), lin2.db.copy()
+    lin1.backward(g.dg(z1) * dE_dh)                       # delta_j = g'(z_j) sum_k w_kj delta_k
+    return E, lin1.dW.copy(), lin1.db.copy(), dW2, db2
+
+
+_MLP_SOURCE = (
+    "import numpy as np\n\n"
+    "def mlp_backprop(X, t, W1, b1, W2, b2):\n"
+    "    z1 = X @ W1.T + b1\n"
+    "    h = np.tanh(z1)\n"
+    "    y = h @ W2.T + b2\n"
+    "    N = len(X)\n"
+    "    E = float(0.5 * np.sum((y - t) ** 2) / N)\n"
+    "    d2 = (y - t) / N\n"
+    "    d1 = (1.0 - h ** 2) * (d2 @ W2)\n"
+    "    return E, d1.T @ X, d1.sum(axis=0), d2.T @ h, d2.sum(axis=0)\n")
+
+
+def _ref_train_xor(X, t, W1, b1, W2, b2, eta, steps):
+    from lecturenn.optim import sgd_step
+    params = [np.array(W1, dtype=float), np.array(b1, dtype=float), np.array(W2, dtype=float),
+              np.array(b2, dtype=float)]
+    history = []
+    for _ in range(int(steps)):
+        E, *grads = _ref_mlp_backprop(X, t, *params)
+        history.append(E)
+        sgd_step(params, grads, eta)
+    history.append(_ref_mlp_backprop(X, t, *params)[0])
+    return np.array(history)
+
+
+def _init(rng, d, h, k, scale=1.0):
+    return (rng.normal(0, scale, (h, d)), rng.normal(0, 0.1, h), rng.normal(0, scale, (k, h)), rng.normal(0, 0.1, k))
+
+
+_XOR_T2 = _XOR_T[:, None]
+_XOR_INIT = (_f([[1.0, -1.0], [-0.5, 0.8]]), _f([0.1, -0.2]), _f([[0.7, -0.6]]), _f([0.05]))
+
+
+def _mlp_public():
+    return [
+        Case("XOR, 2 hidden units", (_XOR_X, _XOR_T2, *_XOR_INIT)),
+        Case("one sample", (_f([[0.5, -1.0]]), _f([[2.0]]), _f([[0.3, 0.2], [-0.4, 1.0], [0.1, -0.1]]),
+                            _f([0, 0.1, -0.1]), _f([[1.0, -1.0, 0.5]]), _f([0.2]))),
+        Case("a random batch with 2 outputs",
+             (_f([[0.2, -0.4, 1.0], [1.5, 0.3, -0.2], [-1.0, 0.8, 0.1]]), _f([[1, 0], [0, 1], [0.5, 0.5]]),
+              _f([[0.5, -0.3, 0.2], [0.1, 0.9, -0.7]]), _f([0.05, -0.05]), _f([[1.0, -0.5], [0.3, 0.8]]),
+              _f([0.0, 0.1]))),
+    ]
+
+
+def _mlp_hidden(rng):
+    W = _init(rng, 2, 2, 1)
+    cases = [Case("", (_XOR_X, _XOR_T2, *W), "XOR, 2 hidden units")]
+    W = _init(rng, 2, 4, 1)
+    cases.append(Case("", (rng.normal(0, 1, (1, 2)), rng.normal(0, 1, (1, 1)), *W), "one sample"))
+    W = _init(rng, 3, 5, 2)
+    cases.append(Case("", (rng.normal(0, 1, (6, 3)), rng.normal(0, 1, (6, 2)), *W), "a random batch with 2 outputs"))
+    return cases
+
+
+def _train_public():
+    return [
+        Case("XOR, 3 steps with eta = 0.5", (_XOR_X, _XOR_T2, *_XOR_INIT, 0.5, 3)),
+        Case("XOR, 0 steps: only the starting error", (_XOR_X, _XOR_T2, *_XOR_INIT, 0.5, 0)),
+    ]
+
+
+def _train_hidden(rng):
+    return [Case("", (_XOR_X, _XOR_T2, *_init(rng, 2, 2, 1), float(rng.uniform(0.2, 1.0)), int(rng.integers(2, 8))),
+                 "XOR, 3 steps with eta = 0.5"),
+            Case("", (_XOR_X, _XOR_T2, *_init(rng, 2, 2, 1), 0.5, 0), "XOR, 0 steps: only the starting error")]
+
+
+def _value_mistake(value):
+    return lambda: value
+
+
+_ETA_X = 0.5
+TASKS_LIST += [
+    Task(
+        id="svm_grad_by_hand", sheet="01_hinge_loss", func="svm_grad_by_hand", case_points=1.0, kind="value",
+        title="By hand: the subgradient of the SVM objective at one point",
+        signature="svm_grad_by_hand = array (2,)",
+        reference=_ref_svm_grad_by_hand, public=lambda: [Case("your answer", ())],
+        hidden=lambda rng: [], outputs=(Out("dE/dw", "array"),),
+        mistakes=(
+            Mistake(_value_mistake(_svm_grad(_SVM_W, _SVM_X, _SVM_T, 1.0, with_w=False)),
+                    "the regulariser 1/2 ||w||^2 contributes w itself to the gradient."),
+            Mistake(_value_mistake(_svm_grad(_SVM_W, _SVM_X, _SVM_T, 1.0, sign=-1.0)),
+                    "sign: d/dw [1 - t w^T x]_+ = -t x for a sample inside the margin."),
+            Mistake(_value_mistake(_svm_grad(_SVM_W, _SVM_X, _SVM_T, 1.0, strict=False)),
+                    "a sample with t_n w^T x_n >= 1 is outside the margin: its hinge term is 0 near w, and so is "
+                    "its gradient. Compute t_n w^T x_n for each sample first."),
+        ),
+        default_hint="first find the samples with t_n w^T x_n < 1; then dE/dw = w - C sum of t_n x_n over them.",
+    ),
+    Task(
+        id="epoch_by_hand", sheet="02_perceptron", func="epoch_by_hand", case_points=1.0, kind="value",
+        title="Predict: one perceptron epoch from w = 0, by hand",
+        signature="epoch_by_hand = (array (3,), int)",
+        reference=_ref_epoch_by_hand, public=lambda: [Case("your answer", ())], hidden=lambda rng: [],
+        outputs=(Out("w", "array"), Out("number of mistakes", "int")),
+        mistakes=(
+            Mistake(_value_mistake(_epoch_batch_by_hand()),
+                    "the perceptron updates after every sample: the second sample is classified with the "
+                    "weights after the first update, and so on."),
+            Mistake(_value_mistake((np.array([1.0, 2.0, 1.0]), 1)),
+                    "a sample with w^T x = 0 lies on the boundary and counts as a mistake (t w^T x <= 0)."),
+        ),
+        default_hint="go through the four samples in order; for each compute t_n w^T x_n with the current w, "
+                     "and update w <- w + t_n x_n when it is <= 0.",
+    ),
+    Task(
+        id="collapse", sheet="03_mlp_layer", func="collapse", case_points=0.25,
+        title="Two linear layers are one linear layer",
+        signature="collapse(W1, b1, W2, b2) -> (W (K, D), b (K,))",
+        reference=_ref_collapse, public=_collapse_public, hidden=_collapse_hidden,
+        outputs=(Out("W", "array"), Out("b", "array")),
+        mistakes=(
+            Mistake(lambda W1, b1, W2, b2: W1 @ W2, "order: the second layer acts last, y = W2 (W1 x + b1) + b2, "
+                                                    "so W = W2 W1.", part=0),
+            Mistake(lambda W1, b1, W2, b2: b1 + b2 if b1.shape == b2.shape else b2,
+                    "the first bias passes through the second layer too: b = W2 b1 + b2.", part=1),
+            Mistake(lambda W1, b1, W2, b2: b2, "the first bias passes through the second layer too: "
+                                               "b = W2 b1 + b2.", part=1),
+        ),
+        default_hint="substitute: y = W2 (W1 x + b1) + b2 = (W2 W1) x + (W2 b1 + b2).",
+        forbidden=_DENSE_FORBID,
+    ),
+    Task(
+        id="xor_weights", sheet="03_mlp_layer", func="xor_weights", case_points=1.0, kind="value",
+        title="By hand: weights of a 2-2-1 network of threshold units that computes XOR",
+        signature="xor_weights = (W1 (2, 2), b1 (2,), W2 (1, 2), b2 (1,))",
+        reference=None, validate=_validate_xor, public=lambda: [Case("your answer", ())], hidden=lambda rng: [],
+        outputs=(Out("W1", "array"), Out("b1", "array"), Out("W2", "array"), Out("b2", "array")),
+        default_hint="one hidden unit for OR, one for AND; the output fires for OR and not AND.",
+    ),
+    Task(
+        id="mlp_backprop", sheet="03_mlp_layer", func="mlp_backprop", case_points=0.5,
+        title="Backpropagation through a 2-layer MLP (tanh hidden layer, squared error)",
+        signature="mlp_backprop(X, t, W1, b1, W2, b2) -> (E, dE_dW1, dE_db1, dE_dW2, dE_db2)",
+        reference=_ref_mlp_backprop, public=_mlp_public, hidden=_mlp_hidden,
+        outputs=(Out("E", "scalar"), Out("dE/dW1", "array"), Out("dE/db1", "array"), Out("dE/dW2", "array"),
+                 Out("dE/db2", "array")),
+        mistakes=(
+            Mistake(lambda X, t, W1, b1, W2, b2: float(0.5 * np.sum((np.tanh(X @ W1.T + b1) @ W2.T + b2 - t) ** 2)),
+                    "did you divide by N? E = 1/N sum_n 1/2 ||y_n - t_n||^2 (the mean over the samples).", part=0),
+        ),
+        default_hint="forward: z1 = X W1^T + b1, h = tanh(z1), y = h W2^T + b2. Backward: delta2 = (y - t)/N, "
+                     "dW2 = delta2^T h, delta1 = (1 - h^2) * (delta2 W2), dW1 = delta1^T X, biases: column sums.",
+        forbidden=_DENSE_FORBID + (("activations", r".*"), ("losses", r".*")),
+        deps=("dense_forward", "dense_backward", "tanh_prime"), source=_MLP_SOURCE,
+    ),
+    Task(
+        id="train_xor", sheet="03_mlp_layer", func="train_xor", case_points=0.5,
+        title="Gradient descent on XOR with your backpropagation",
+        signature="train_xor(X, t, W1, b1, W2, b2, eta, steps) -> ndarray (steps+1,)",
+        reference=_ref_train_xor, public=_train_public, hidden=_train_hidden,
+        outputs=(Out("E^(0..steps)", "array"),),
+        default_hint="repeat steps times: E, dW1, db1, dW2, db2 = mlp_backprop(...); record E; W1 = W1 - eta*dW1 "
+                     "(and the same for b1, W2, b2); finally append the error of the last weights.",
+        forbidden=_DENSE_FORBID + (("activations", r".*"), ("losses", r".*"), ("optim", r".*")),
+        deps=("mlp_backprop",),
+    ),
+    Task(
+        id="grad_by_hand", sheet="04_losses", func="grad_by_hand", case_points=1.0, kind="value",
+        title="By hand: the softmax cross-entropy gradient of one sample",
+        signature="grad_by_hand = array (3,)",
+        reference=lambda: np.array([-0.75, 0.25, 0.5]), public=lambda: [Case("your answer", ())],
+        hidden=lambda rng: [], outputs=(Out("dL/dy", "array"),),
+        mistakes=(
+            Mistake(_value_mistake(np.array([0.75, -0.25, -0.5])),
+                    "sign: dL/dy_k = p_k - I(t = k). The true class's entry p_t - 1 is negative, so a descent "
+                    "step raises the true logit."),
+            Mistake(_value_mistake(np.array([0.25, 0.25, 0.5])),
+                    "that is p = softmax(y); the gradient subtracts the one-hot target: p - e_t."),
+        ),
+        default_hint="e^y = (1, 1, 2), so p = (1/4, 1/4, 1/2); then subtract 1 at the true class.",
+    ),
+    Task(
+        id="eta_max_by_hand", sheet="05_sgd", func="eta_max_by_hand", case_points=1.0, kind="value",
+        title="By hand: the largest learning rate that converges on E(w) = 2 (w - 1)^2 + 3",
+        signature="eta_max_by_hand = float",
+        reference=lambda: _ETA_X, public=lambda: [Case("your answer", ())], hidden=lambda rng: [],
+        outputs=(Out("eta_max", "scalar"),),
+        mistakes=(
+            Mistake(_value_mistake(0.25), "0.25 = 1/E'' is the rate that lands on the minimum in one step; "
+                                          "divergence starts at twice that."),
+            Mistake(_value_mistake(1.0), "E''(w) = d^2/dw^2 [2 (w - 1)^2] = 4, not 2."),
+            Mistake(_value_mistake(8.0), "invert: eta_max = 2 / E''."),
+        ),
+        default_hint="one step gives w - 1 <- (1 - eta E'') (w - 1); it shrinks while |1 - eta E''| < 1.",
+    ),
+]
+
+
+# ---------------------------------------------------------------------------
 # registry
 # ---------------------------------------------------------------------------
 TASKS = {t.id: t for t in TASKS_LIST}
@@ -750,7 +1150,7 @@ for _t in TASKS_LIST:
 SHEET_TITLES = {
     "01_hinge_loss": "Hinge loss and its subgradient",
     "02_perceptron": "The perceptron update",
-    "03_mlp_layer": "A dense layer: forward and backward",
+    "03_mlp_layer": "A dense layer, and backpropagation through an MLP on XOR",
     "04_losses": "Softmax cross-entropy",
     "05_sgd": "Stochastic gradient descent and the learning rate",
 }

@@ -9,10 +9,14 @@ Every diagram is a function that returns a new matplotlib ``Figure``, and
 every one has a ``describe_*`` twin that returns its alt text: a sentence or
 two that says what the picture shows, for readers who cannot see it.
 
-The figures are made for a book column of about 690 pixels: at most
-:data:`MAX_WIDTH` inches wide, no text smaller than :data:`MIN_FONTSIZE`
-points, on an opaque white background (so that lines and text stay visible
-when a page is shown in dark mode). Forward quantities are blue and solid,
+The figures are made to be read at their displayed size: at most
+:data:`MAX_WIDTH` inches wide and no text smaller than :data:`MIN_FONTSIZE`
+points. At 100 dpi that is at most 540 pixels, shown unscaled in the book's
+column of about 690 pixels, where 12 pt text is 16.7 pixels tall; on a phone
+390 pixels wide (about 358 pixels of content) the image is scaled by 0.66 and
+the smallest text is still 11 pixels tall. Every diagram is drawn on an opaque
+white background, so that lines and text stay visible when a page is shown
+in dark mode. Forward quantities are blue and solid,
 backward quantities (derivatives of :math:`E`) are orange and dashed, so the
 two directions differ in more than colour.
 
@@ -59,10 +63,10 @@ __all__ = [
     "fmt",
 ]
 
-#: Widest figure in inches (at 100 dpi: 690 pixels, the width of the book's column).
-MAX_WIDTH = 6.9
-#: Smallest font size in points used in any diagram.
-MIN_FONTSIZE = 11
+#: Widest figure in inches (540 pixels at 100 dpi: unscaled in the book's column, x 0.66 on a phone).
+MAX_WIDTH = 5.4
+#: Smallest font size in points used in any diagram (16.7 px at 100 dpi, 11 px on a phone).
+MIN_FONTSIZE = 12
 
 FONT = 13            # labels of nodes and equations
 SMALL = MIN_FONTSIZE  # edge labels, numbers, legends
@@ -284,9 +288,9 @@ def mlp():
     -------
     matplotlib.figure.Figure
     """
-    fig, ax = _canvas(6.6, 4.6)
-    cols = [0.75, 3.3, 5.85]
-    layer_y = [[3.2, 2.4, 1.6], [3.6, 2.8, 2.0, 1.2], [2.8, 2.0]]
+    fig, ax = _canvas(5.4, 4.7)
+    cols = [0.5, 2.65, 4.8]
+    layer_y = [[3.3, 2.5, 1.7], [3.7, 2.9, 2.1, 1.3], [2.9, 2.1]]
     labels = [["$x_1$", "$x_2$", "$x_3$"],
               [f"$y^{{(1)}}_{j}$" for j in range(1, 5)],
               ["$y_1$", "$y_2$"]]
@@ -300,23 +304,22 @@ def mlp():
                 hl = (k == 0 and j == 1 and i == 0)
                 _arrow(ax, a, b, color=HIGHLIGHT if hl else GREY, lw=2.0 if hl else 0.9,
                        zorder=2.5 if hl else 2)
-    _arrow(ax, nodes[0][0], nodes[1][1], color=HIGHLIGHT, lw=2.0, label=r"$w^{(1)}_{21}$", at=0.62,
+    _arrow(ax, nodes[0][0], nodes[1][1], color=HIGHLIGHT, lw=2.0, label=r"$w^{(1)}_{21}$", at=0.55,
            fontsize=FONT, label_color=INK, zorder=2.5)
     # layer titles
-    _text(ax, (cols[0], 4.3), "input $\\mathbf{x}$", fontsize=FONT)
-    _text(ax, (cols[1], 4.3), "hidden layer", fontsize=FONT)
-    _text(ax, (cols[2], 4.3), "output $\\mathbf{y}$", fontsize=FONT)
+    _text(ax, (cols[0], 4.45), "input $\\mathbf{x}$", fontsize=FONT)
+    _text(ax, (cols[1], 4.45), "hidden layer", fontsize=FONT)
+    _text(ax, (cols[2], 4.45), "output $\\mathbf{y}$", fontsize=FONT)
     # weight matrices between the columns
-    _text(ax, (2.02, 3.95), r"$\mathbf{W}^{(1)}$ (4$\times$3)", fontsize=FONT, color=INK)
-    _text(ax, (4.6, 3.95), r"$\mathbf{W}^{(2)}$ (2$\times$4)", fontsize=FONT, color=INK)
+    _text(ax, (1.55, 4.05), r"$\mathbf{W}^{(1)}$ (4$\times$3)", fontsize=SMALL, color=INK)
+    _text(ax, (3.75, 4.05), r"$\mathbf{W}^{(2)}$ (2$\times$4)", fontsize=SMALL, color=INK)
     # what each layer computes
-    _text(ax, (cols[1], 0.6), r"$\mathbf{z}^{(1)} = \mathbf{W}^{(1)}\mathbf{x} + \mathbf{b}^{(1)}$",
-          fontsize=FONT)
-    _text(ax, (cols[1], 0.2), r"$\mathbf{y}^{(1)} = g^{(1)}(\mathbf{z}^{(1)})$", fontsize=FONT)
-    _text(ax, (cols[2] - 0.25, 1.0), r"$\mathbf{z}^{(2)} = \mathbf{W}^{(2)}\mathbf{y}^{(1)} + \mathbf{b}^{(2)}$",
-          fontsize=FONT)
-    _text(ax, (cols[2] - 0.25, 0.6), r"$\mathbf{y} = g^{(2)}(\mathbf{z}^{(2)})$", fontsize=FONT)
-    _text(ax, (cols[0], 1.0), r"$= \mathbf{y}^{(0)}$", fontsize=FONT)
+    _text(ax, (cols[0], 0.95), r"$= \mathbf{y}^{(0)}$", fontsize=SMALL)
+    _text(ax, (1.4, 0.55), r"$\mathbf{z}^{(1)} = \mathbf{W}^{(1)}\mathbf{x} + \mathbf{b}^{(1)}$", fontsize=SMALL)
+    _text(ax, (1.4, 0.18), r"$\mathbf{y}^{(1)} = g^{(1)}(\mathbf{z}^{(1)})$", fontsize=SMALL)
+    _text(ax, (4.15, 0.55), r"$\mathbf{z}^{(2)} = \mathbf{W}^{(2)}\mathbf{y}^{(1)} + \mathbf{b}^{(2)}$",
+          fontsize=SMALL)
+    _text(ax, (4.15, 0.18), r"$\mathbf{y} = g^{(2)}(\mathbf{z}^{(2)})$", fontsize=SMALL)
     return fig
 
 
@@ -327,8 +330,8 @@ def describe_mlp():
             "and outputs y1 and y2. Every node of a column is connected to every node of the next. "
             "The connections from the inputs form the 4 by 3 weight matrix W superscript 1, those into "
             "the outputs the 2 by 4 matrix W superscript 2; one connection, from x1 to hidden unit 2, is "
-            "highlighted and labelled w superscript 1, sub 21. Under the hidden layer: z1 = W1 x + b1 and "
-            "y1 = g1 of z1; under the outputs: z2 = W2 y1 + b2 and y = g2 of z2.")
+            "highlighted and labelled w superscript 1, sub 21. Below, what the layers compute: z1 = W1 x + b1 "
+            "and y1 = g1 of z1 for the hidden layer, z2 = W2 y1 + b2 and y = g2 of z2 for the outputs.")
 
 
 # ---- one layer forward and backward --------------------------------------------------------------
@@ -353,40 +356,41 @@ def layer_flow():
     -------
     matplotlib.figure.Figure
     """
-    fig, ax = _canvas(6.6, 4.3)
-    cols = [0.85, 3.05, 5.25]
-    top, bot, low = 3.45, 1.95, 0.5
-    w, h = 1.25, 0.58
+    fig, ax = _canvas(5.4, 4.4)
+    cols = [0.72, 2.7, 4.68]
+    top, bot, low = 3.5, 1.85, 0.45
+    w, h = 1.05, 0.56
     f = [_box(ax, (cols[0], top), w, h, r"$\mathbf{y}^{(k-1)}$", color=FORWARD),
          _box(ax, (cols[1], top), w, h, r"$\mathbf{z}^{(k)}$", color=FORWARD),
          _box(ax, (cols[2], top), w, h, r"$\mathbf{y}^{(k)}$", color=FORWARD)]
     d = r"\partial E/\partial "
-    bw = 1.55
-    b = [_box(ax, (cols[0], bot), bw, h, f"${d}\\mathbf{{y}}^{{(k-1)}}$", color=BACKWARD, ls="--"),
-         _box(ax, (cols[1], bot), bw, h, f"${d}\\mathbf{{z}}^{{(k)}}$", color=BACKWARD, ls="--"),
-         _box(ax, (cols[2], bot), bw, h, f"${d}\\mathbf{{y}}^{{(k)}}$", color=BACKWARD, ls="--")]
-    grad = _box(ax, (cols[1], low), 4.3, h,
+    bw = 1.38
+    b = [_box(ax, (cols[0], bot), bw, h, f"${d}\\mathbf{{y}}^{{(k-1)}}$", color=BACKWARD, ls="--",
+              fontsize=SMALL),
+         _box(ax, (cols[1], bot), bw, h, f"${d}\\mathbf{{z}}^{{(k)}}$", color=BACKWARD, ls="--",
+              fontsize=SMALL),
+         _box(ax, (cols[2], bot), bw, h, f"${d}\\mathbf{{y}}^{{(k)}}$", color=BACKWARD, ls="--",
+              fontsize=SMALL)]
+    grad = _box(ax, (cols[1], low), 5.2, h,
                 f"${d}\\mathbf{{W}} = ({d}\\mathbf{{z}}^{{(k)}})\\,\\mathbf{{y}}^{{(k-1)\\top}}$,   "
-                f"${d}\\mathbf{{b}} = {d}\\mathbf{{z}}^{{(k)}}$", color=BACKWARD, ls="--", fontsize=SMALL + 1)
+                f"${d}\\mathbf{{b}} = {d}\\mathbf{{z}}^{{(k)}}$", color=BACKWARD, ls="--", fontsize=SMALL)
     # forward arrows
     _arrow(ax, f[0], f[1], color=FORWARD, lw=2, label=r"$\mathbf{W}\,\cdot + \mathbf{b}$", at=0.5,
-           offset=(0, 0.3), fontsize=FONT, label_color=FORWARD)
+           offset=(0, 0.36), fontsize=FONT, label_color=FORWARD)
     _arrow(ax, f[1], f[2], color=FORWARD, lw=2, label="$g$", at=0.5, offset=(0, 0.3), fontsize=FONT)
-    _arrow(ax, f[2], (6.5, top), color=FORWARD, lw=2)
-    _text(ax, (6.55, top + 0.45), "up to $E$", fontsize=SMALL, color=FORWARD, ha="right")
+    _text(ax, (5.35, top + 0.5), "on up to $E$", fontsize=SMALL, color=FORWARD, ha="right")
+    _text(ax, (5.35, bot - 0.5), "from layer $k+1$", fontsize=SMALL, color=BACKWARD, ha="right")
     # backward arrows (right to left)
-    _arrow(ax, (6.5, bot), b[2], color=BACKWARD, lw=2, ls="--")
-    _text(ax, (6.55, bot - 0.47), "from above", fontsize=SMALL, color=BACKWARD, ha="right")
     _arrow(ax, b[2], b[1], color=BACKWARD, lw=2, ls="--", label=r"$g'(\mathbf{z}^{(k)})\,\odot$",
-           at=0.5, offset=(0, 0.36), fontsize=FONT)
+           at=0.5, offset=(0, 0.52), fontsize=FONT)
     _arrow(ax, b[1], b[0], color=BACKWARD, lw=2, ls="--", label=r"$\mathbf{W}^\top$", at=0.5,
-           offset=(0, 0.36), fontsize=FONT)
+           offset=(0, 0.5), fontsize=FONT)
     _arrow(ax, b[1], grad, color=BACKWARD, lw=2, ls="--")
     # the backward pass reads values cached by the forward pass
-    _arrow(ax, f[1], b[1], color=GREY, lw=1.0, ls=":", head=True)
-    _text(ax, (cols[1] + 0.42, (top + bot) / 2), "cached", fontsize=SMALL, color=GREY)
-    _text(ax, (0.1, 4.05), "forward", fontsize=FONT, color=FORWARD, ha="left")
-    _text(ax, (0.1, bot + 0.55), "backward", fontsize=FONT, color=BACKWARD, ha="left")
+    _arrow(ax, f[1], b[1], color=GREY, lw=1.2, ls=":", head=True)
+    _text(ax, (cols[1] + 0.1, top - 0.6), "cached", fontsize=SMALL, color=GREY, ha="left")
+    _text(ax, (0.05, top + 0.6), "forward", fontsize=FONT, color=FORWARD, ha="left")
+    _text(ax, (0.05, bot + 0.55), "backward", fontsize=FONT, color=BACKWARD, ha="left")
     return fig
 
 
@@ -395,7 +399,7 @@ def describe_layer_flow():
     return ("Diagram of one layer k, forward pass on top and backward pass below. Top row, solid blue "
             "arrows from left to right: y superscript k-1 goes through W times it plus b to z superscript k, "
             "which goes through g to y superscript k and on up to the error E. Bottom row, dashed orange "
-            "arrows from right to left: dE/dy superscript k arrives from above, is multiplied elementwise "
+            "arrows from right to left: dE/dy superscript k arrives from layer k+1, is multiplied elementwise "
             "by g prime of z to give dE/dz superscript k, and multiplying by W transposed gives dE/dy "
             "superscript k-1 for the layer below. From dE/dz an arrow leads down to the parameter gradients: "
             "dE/dW equals dE/dz times y superscript k-1 transposed, and dE/db equals dE/dz. A dotted grey "
@@ -511,13 +515,13 @@ def backprop_trace(net, loss, X, t):
     return tr
 
 
-def _value_box(ax, xy, name, value, grad, w=1.05, h=0.78):
+def _value_box(ax, xy, name, value, grad, w=0.92, h=0.8):
     """A node of the computational graph: its name, its forward value (blue), dE/d(node) (orange)."""
     node = _box(ax, xy, w, h, color=INK, lw=1.4)
     x, y = xy
     _text(ax, (x, y + 0.22), name, fontsize=FONT)
-    _text(ax, (x, y - 0.03), fmt(value), fontsize=SMALL + 1, color=FORWARD)
-    _text(ax, (x, y - 0.25), fmt(grad), fontsize=SMALL + 1, color=BACKWARD)
+    _text(ax, (x, y - 0.03), fmt(value), fontsize=SMALL, color=FORWARD)
+    _text(ax, (x, y - 0.26), fmt(grad), fontsize=SMALL, color=BACKWARD)
     return node
 
 
@@ -541,44 +545,43 @@ def computational_graph(trace=None):
     matplotlib.figure.Figure
     """
     tr = _check_221(trace)
-    fig, ax = _canvas(6.6, 5.3)
+    fig, ax = _canvas(5.4, 5.3)
     x_row, h_row, o_row = 0.65, 2.75, 4.6
     X, (z1, z2), y1, dE_dy1 = tr.y[0][0], (tr.z[0][0], tr.z[1][0]), tr.y[1][0], tr.dE_dy[1][0]
     W1, b1, W2, b2 = tr.W[0], tr.b[0], tr.W[1], tr.b[1]
+    zx, yx = [0.5, 3.05], [1.6, 4.15]            # columns of z^(1)_j and y^(1)_j
     # inputs (dE/dx is computed as well: the bottom layer hands it down)
-    xs = [_value_box(ax, (0.75 + 2.7 * i, x_row), f"$x_{i + 1}$", X[i], tr.dE_dy[0][0, i]) for i in range(2)]
-    zs = [_value_box(ax, (0.75 + 2.7 * j, h_row), f"$z^{{(1)}}_{j + 1}$", z1[j], tr.dE_dz[0][0, j])
-          for j in range(2)]
-    ys = [_value_box(ax, (2.15 + 2.7 * j, h_row), f"$y^{{(1)}}_{j + 1}$", y1[j], dE_dy1[j])
-          for j in range(2)]
-    zo = _value_box(ax, (2.15, o_row), "$z^{(2)}$", z2[0], tr.dE_dz[1][0, 0])
-    yo = _value_box(ax, (3.85, o_row), "$y$", tr.y[2][0, 0], tr.dE_dy[2][0, 0])
-    E = _value_box(ax, (5.55, o_row), "$E$", tr.E, 1.0)
+    xs = [_value_box(ax, (zx[i], x_row), f"$x_{i + 1}$", X[i], tr.dE_dy[0][0, i]) for i in range(2)]
+    zs = [_value_box(ax, (zx[j], h_row), f"$z^{{(1)}}_{j + 1}$", z1[j], tr.dE_dz[0][0, j]) for j in range(2)]
+    ys = [_value_box(ax, (yx[j], h_row), f"$y^{{(1)}}_{j + 1}$", y1[j], dE_dy1[j]) for j in range(2)]
+    zo = _value_box(ax, (1.6, o_row), "$z^{(2)}$", z2[0], tr.dE_dz[1][0, 0])
+    yo = _value_box(ax, (3.05, o_row), "$y$", tr.y[2][0, 0], tr.dE_dy[2][0, 0])
+    E = _value_box(ax, (4.5, o_row), "$E$", tr.E, 1.0)
     # inputs -> pre-activations, labelled with the weights
     for j in range(2):
         for i in range(2):
             straight = i == j
-            _arrow(ax, xs[i], zs[j], color=GREY, lw=1.2, at=0.5 if straight else (0.22 if i == 0 else 0.78),
+            _arrow(ax, xs[i], zs[j], color=GREY, lw=1.2, at=0.5 if straight else (0.2 if i == 0 else 0.8),
                    label=f"$w^{{(1)}}_{{{j + 1}{i + 1}}} = {fmt(W1[j, i], 1)}$".replace(MINUS, "-"),
-                   label_color=INK, offset=(0.0, 0.0))
+                   label_color=INK)
     for j in range(2):
-        _text(ax, (0.75 + 2.7 * j, h_row + 0.56), f"$b^{{(1)}}_{j + 1} = {fmt(b1[j], 1)}$"
-              .replace(MINUS, "-"), fontsize=SMALL, color=INK)
+        _text(ax, (zx[j], h_row + 0.56), f"$b^{{(1)}}_{j + 1} = {fmt(b1[j], 1)}$".replace(MINUS, "-"),
+              fontsize=SMALL, color=INK, bbox=dict(boxstyle="round,pad=0.1", facecolor=BACKGROUND, edgecolor="none"))
         _arrow(ax, zs[j], ys[j], color=GREY, lw=1.2, label=r"$\sigma$", at=0.5, offset=(0, 0.2),
                fontsize=FONT, label_color=INK)
-        _arrow(ax, ys[j], zo, color=GREY, lw=1.2, at=0.45 if j == 0 else 0.55,
+        _arrow(ax, ys[j], zo, color=GREY, lw=1.2, at=0.45 if j == 0 else 0.6,
                label=f"$w^{{(2)}}_{{1{j + 1}}} = {fmt(W2[0, j], 1)}$".replace(MINUS, "-"),
                label_color=INK)
-    _text(ax, (2.15, o_row + 0.58), f"$b^{{(2)}} = {fmt(b2[0], 1)}$".replace(MINUS, "-"), fontsize=SMALL)
-    _arrow(ax, zo, yo, color=GREY, lw=1.2, label="identity", at=0.5, offset=(0, 0.22), label_color=INK)
+    _text(ax, (0.05, o_row), f"$b^{{(2)}} = {fmt(b2[0], 1)}$".replace(MINUS, "-"), fontsize=SMALL, ha="left")
+    _arrow(ax, zo, yo, color=GREY, lw=1.2, label="id", at=0.5, offset=(0, 0.2), label_color=INK)
     _arrow(ax, yo, E, color=GREY, lw=1.2)
-    _text(ax, (5.55, o_row - 0.62), r"$E = \frac{1}{2}(y - t)^2$", fontsize=SMALL)
-    _text(ax, (5.55, o_row - 0.98), f"$t = {fmt(tr.t.ravel()[0], 1)}$".replace(MINUS, "-"), fontsize=SMALL)
+    _text(ax, (4.5, o_row - 0.62), r"$E = \frac{1}{2}(y - t)^2$", fontsize=SMALL)
+    _text(ax, (4.5, o_row - 0.98), f"$t = {fmt(tr.t.ravel()[0], 1)}$".replace(MINUS, "-"), fontsize=SMALL)
     # legend
-    _text(ax, (6.55, 1.15), "in each box:", fontsize=SMALL, color=INK, ha="right")
-    _text(ax, (6.55, 0.85), "forward value", fontsize=SMALL, color=FORWARD, ha="right")
-    _text(ax, (6.55, 0.55), r"$\partial E/\partial$(box), backward", fontsize=SMALL, color=BACKWARD,
-          ha="right")
+    _text(ax, (5.38, 1.2), "in each box:", fontsize=SMALL, color=INK, ha="right")
+    _text(ax, (5.38, 0.9), "forward value", fontsize=SMALL, color=FORWARD, ha="right")
+    _text(ax, (5.38, 0.6), r"$\partial E/\partial$(box)", fontsize=SMALL, color=BACKWARD, ha="right")
+    _text(ax, (5.38, 0.3), "backward", fontsize=SMALL, color=BACKWARD, ha="right")
     return fig
 
 

@@ -49,14 +49,16 @@ def number(s):
 def test_fits_the_column_with_text_large_enough(name):
     fig = getattr(diagrams, name)()
     width, height = fig.get_size_inches()
-    assert width <= diagrams.MAX_WIDTH <= 6.9, f"{name} is {width} in wide: it would be shrunk in the column"
+    assert width <= diagrams.MAX_WIDTH <= 5.4, f"{name} is {width} in wide: too small on a phone"
     assert height <= 6.0
     sizes = {t.get_text(): t.get_fontsize() for t in texts(fig)}
     assert sizes, f"{name} draws no text"
     small = {s: size for s, size in sizes.items() if size < diagrams.MIN_FONTSIZE}
     assert not small, f"text below {diagrams.MIN_FONTSIZE} pt in {name}: {small}"
-    # at 100 dpi in a 690 px column, 11 pt is 15 px; even at 72 dpi it stays at 11 px
-    assert diagrams.MIN_FONTSIZE >= 11
+    # displayed text height in pixels: pt * dpi / 72 * (displayed width / drawn width)
+    for column_px in (690, 358):                     # desktop column; a 390 px phone screen
+        scale = min(1.0, column_px / (width * 100))
+        assert diagrams.MIN_FONTSIZE * 100 / 72 * scale >= 11, (name, column_px)
 
 
 @pytest.mark.parametrize("name", DIAGRAMS)
@@ -217,7 +219,7 @@ def test_computational_graph_rejects_other_networks():
 
 def test_canvas_refuses_figures_wider_than_the_column():
     with pytest.raises(ValueError, match="MAX_WIDTH"):
-        diagrams._canvas(8, 3)
+        diagrams._canvas(6, 3)
 
 
 def test_fmt_prints_a_true_minus_and_no_negative_zero():

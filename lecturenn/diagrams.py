@@ -65,10 +65,10 @@ __all__ = [
 
 #: Widest figure in inches (540 pixels at 100 dpi: unscaled in the book's column, x 0.66 on a phone).
 MAX_WIDTH = 5.4
-#: Smallest font size in points used in any diagram (16.7 px at 100 dpi, 11 px on a phone).
-MIN_FONTSIZE = 12
+#: Smallest font size in points used in any diagram (18 px at 100 dpi, 11.4 px on a phone).
+MIN_FONTSIZE = 13
 
-FONT = 13            # labels of nodes and equations
+FONT = 14            # labels of nodes and equations
 SMALL = MIN_FONTSIZE  # edge labels, numbers, legends
 INK = "#222222"
 GREY = "#888888"
@@ -190,7 +190,7 @@ def perceptron():
     s = _circle(ax, (2.95, 1.6), r"$\Sigma$", r=0.34)
     _text(ax, (2.95, 2.2), "weighted sum", fontsize=SMALL, color=GREY)
     g = _box(ax, (4.05, 1.6), 0.55, 0.5, "$g$")
-    _text(ax, (4.05, 2.1), "activation", fontsize=SMALL, color=GREY)
+    _text(ax, (4.05, 1.12), "activation", fontsize=SMALL, color=GREY)
     for y, lab, w in zip(ys, labels, weights):
         if lab is None:
             _text(ax, (0.55, y + 0.05), r"$\vdots$", fontsize=FONT)

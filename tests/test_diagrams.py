@@ -56,7 +56,7 @@ def test_fits_the_column_with_text_large_enough(name):
     small = {s: size for s, size in sizes.items() if size < diagrams.MIN_FONTSIZE}
     assert not small, f"text below {diagrams.MIN_FONTSIZE} pt in {name}: {small}"
     # displayed text height in pixels: pt * dpi / 72 * (displayed width / drawn width)
-    for column_px in (690, 358):                     # desktop column; a 390 px phone screen
+    for column_px in (690, 340):                     # desktop column; the content width on a 390 px phone
         scale = min(1.0, column_px / (width * 100))
         assert diagrams.MIN_FONTSIZE * 100 / 72 * scale >= 11, (name, column_px)
 

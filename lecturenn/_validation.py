@@ -61,7 +61,7 @@ def data_checked():
 _OTHER_NAMES = {
     "random_state": "seed", "rng": "seed", "lr": "eta", "learning_rate": "eta",
     "learning_rate_init": "eta", "batch_size": "B", "n_epochs": "epochs", "max_epochs": "epochs",
-    "max_iter": "epochs", "num_epochs": "epochs", "alpha": "lam", "weight_decay": "lam",
+    "max_iter": "epochs", "num_epochs": "epochs", "n_iter": "epochs", "eta0": "eta", "alpha": "lam", "weight_decay": "lam",
     "hidden_layer_sizes": "sizes", "layers": "sizes",
 }
 

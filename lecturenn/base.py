@@ -15,26 +15,15 @@ import inspect
 
 import numpy as np
 
-from ._validation import _show_values, check_array
+from ._validation import _show_values, check_array, reject_unknown
 from .exceptions import NotFittedError
 
 __all__ = ["LinearClassifier", "check_keywords"]
 
-# scikit-learn (and PyTorch) names that people type, and ours
-_OUR_NAMES = {"random_state": "seed", "max_iter": "epochs", "max_epochs": "epochs", "n_epochs": "epochs",
-              "n_iter": "epochs", "batch_size": "B", "learning_rate": "eta", "eta0": "eta", "lr": "eta"}
-
-
 def check_keywords(cls, kwargs):
     """Raise a TypeError for keyword arguments that ``cls(...)`` does not take, naming ours."""
     allowed = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-    for name in kwargs:
-        if name not in allowed:
-            ours = _OUR_NAMES.get(name)
-            hint = (f"; lecturenn calls it {ours} (use {ours}={kwargs[name]!r})" if ours in allowed
-                    else "")
-            raise TypeError(f"{cls.__name__} got an unexpected keyword argument {name!r}{hint}. "
-                            f"Its arguments are: {', '.join(allowed)}")
+    reject_unknown({k: v for k, v in kwargs.items() if k not in allowed}, cls.__name__, allowed)
 
 
 def check_X(X, name="X"):

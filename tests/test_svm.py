@@ -312,7 +312,7 @@ def test_unknown_keyword_points_at_ours():
         LinearSVM(max_iter=50)
     with pytest.raises(TypeError, match="batch_size.*B=32"):
         LinearSVM(batch_size=32)
-    with pytest.raises(TypeError, match="Its arguments are: C, B, epochs, tol, seed"):
+    with pytest.raises(TypeError, match="its arguments are C, B, epochs, tol, seed"):
         LinearSVM(alpha=0.1)
 
 

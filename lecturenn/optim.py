@@ -13,9 +13,12 @@ batch size so that one learning rate :math:`\eta` serves every :math:`B`:
 .. math:: E_{\mathcal{B}}(\mathbf{w}) = \frac{1}{B} \sum_{n \in \mathcal{B}}
           L(t_n, y(\mathbf{x}_n; \mathbf{w})) + \frac{\lambda}{N}\,\Omega(\mathbf{w}).
 
-Summed over the :math:`N/B` batches of an epoch this is (up to the factor
-:math:`B/N`) the full error :math:`\sum_n L + \lambda\Omega`, so the regulariser
-acts with the same strength whatever the batch size.
+With a uniformly drawn batch, the expected value of :math:`E_{\mathcal{B}}` and
+of its gradient is the full normalised error
+:math:`E = \frac{1}{N}\sum_n L + \frac{\lambda}{N}\Omega` and its gradient: every
+minibatch gradient is an unbiased estimate of the full one, whatever :math:`B`,
+so the same :math:`\eta` means the same expected step and the regulariser acts
+with the same strength for every batch size.
 
 * ``B = N``: **batch learning** (one exact gradient step per epoch);
 * ``B = 1``: **stochastic learning** (one noisy step per sample);

@@ -17,8 +17,8 @@ transposed, into ``coefs_``/``intercepts_``) and see the same data in the same
 chunks, so their test accuracies after the timed runs must agree (reported side
 by side; a speed-up that learns less would be void).
 
-Part 2 times the matrix products of one training step alone (same shapes and
-memory layouts as in ``Linear``: ``X @ W.T``, ``dE_dz.T @ X``, ``dE_dz @ W``), in
+Part 2 times the matrix products of one training step alone (same shapes as in
+``Linear``: ``X @ W.T``, ``np.dot(dE_dz.T, X)``, ``dE_dz @ W``), in
 the same interleaved run, and reports the share of that GEMM-only speed that a
 whole training step reaches, plus numpy's GEMM GFLOP/s on square matrices.
 """
@@ -94,7 +94,7 @@ class LecturennRunner:
         return time.perf_counter() - t0
 
     def accuracy(self, X, t):
-        return float(np.mean(self.net.predict(X).argmax(axis=1) == t))
+        return float(np.mean(self.net.predict(X) == t))          # predict: class labels
 
 
 class TorchRunner:
@@ -186,7 +186,7 @@ def gemm_flops(sizes, B):
 
 
 class GemmOnly:
-    """Only the matrix products of one training step, in the memory layouts that Linear uses."""
+    """Only the matrix products of one training step, as Linear computes them."""
 
     name = "GEMM only"
 

@@ -16,8 +16,10 @@ Modules, in lecture order
 * ``perceptron``, ``basis``: perceptrons and non-linear basis functions
 * ``activations``, ``layers``, ``network``: multi-layer perceptrons
 * ``losses``, ``regularizers``: loss functions and regularisers
-* ``gradients``: backpropagation, numerical and analytical gradients
-* ``optim``: stochastic gradient descent
+* ``gradients``: backpropagation, numerical and analytical gradients, the gradient check
+* ``optim``, ``schedules``, ``history``: stochastic gradient descent, learning-rate schedules,
+  the record of a run
+* ``curvature``: Hessian-vector products and the largest curvature (choosing the learning rate)
 * ``data``: toy data sets and the 8x8 handwritten digits
 * ``plots``, ``widgets``: figures and sliders (matplotlib / ipywidgets; import them explicitly)
 * ``grading``: exercise checks, student sheets, the grader
@@ -38,7 +40,8 @@ from .losses import (BinaryCrossEntropy, Hinge, SoftmaxCrossEntropy, SquaredErro
                      accuracy, get_loss)
 from .network import MLP
 from .optim import History, TrainingDiverged, minibatches, train
-from .perceptron import ConvergenceWarning, Perceptron
+from .exceptions import ConvergenceWarning, NotFittedError
+from .perceptron import LeastSquaresClassifier, Perceptron
 from .regularizers import L1, L2
 from .svm import KernelSVM, LinearSVM, solve_dual
 
@@ -47,7 +50,8 @@ __all__ = [
     "SquaredError", "BinaryCrossEntropy", "Hinge", "SoftmaxCrossEntropy", "ZeroOne", "accuracy",
     "get_loss", "L1", "L2", "numerical_gradient", "gradient_check", "objective",
     "train", "minibatches", "History", "TrainingDiverged",
-    "LinearSVM", "KernelSVM", "solve_dual", "Perceptron", "ConvergenceWarning",
+    "LinearSVM", "KernelSVM", "solve_dual", "Perceptron", "LeastSquaresClassifier",
+    "ConvergenceWarning", "NotFittedError",
     "PolynomialBasis", "GaussianBasis",
     "load_digits", "train_test_split", "Standardizer", "one_hot", "to_pm1", "to_01",
 ]

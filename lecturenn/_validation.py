@@ -8,9 +8,17 @@ to fix it, for example::
 
     targets t must be in {-1, +1}; got {0, 1} (use t = 2*t - 1)
 
+The checks run once per user call. A user call that repeats many small
+calls of public methods (the training loop of :func:`lecturenn.optim.train`)
+checks its data once and then runs inside :func:`data_checked`; there the
+methods skip the checks that read every value of the data
+(:func:`checks_on` is False), and keep the constant-time ones.
+
 Other modules may append validators at the end of this file.
 """
 
+import contextlib
+import math
 import numbers
 
 import numpy as np
@@ -23,6 +31,102 @@ _LABEL_HINTS = {  # (allowed set, what we found) -> how to convert
     ("01", "pm1"): " (use t = (t + 1) // 2)",
     ("pm1", "01"): " (use t = 2*t - 1)",
 }
+
+
+_CHECKS = {"on": True}
+
+
+def checks_on():
+    """False inside :func:`data_checked`: the data were checked once, at the start of the user's call."""
+    return _CHECKS["on"]
+
+
+@contextlib.contextmanager
+def data_checked():
+    """Run a block whose data were already checked: inside, the public methods skip their data checks.
+
+    ``train`` checks ``X`` and ``t`` once and runs its loop in this block, so
+    ``MLP.forward``, ``loss.grad`` and the regularisers it calls do not scan
+    every batch again. The methods are the same ones a user calls.
+    """
+    before = _CHECKS["on"]
+    _CHECKS["on"] = False
+    try:
+        yield
+    finally:
+        _CHECKS["on"] = before
+
+
+# Keyword arguments that people bring from other libraries, and the name used here.
+_OTHER_NAMES = {
+    "random_state": "seed", "rng": "seed", "lr": "eta", "learning_rate": "eta",
+    "learning_rate_init": "eta", "batch_size": "B", "n_epochs": "epochs", "max_epochs": "epochs",
+    "max_iter": "epochs", "num_epochs": "epochs", "alpha": "lam", "weight_decay": "lam",
+    "hidden_layer_sizes": "sizes", "layers": "sizes",
+}
+
+
+def reject_unknown(kwargs, where, allowed):
+    """Raise ``TypeError`` for keyword arguments that ``where`` does not take, pointing to its own name.
+
+    ``reject_unknown({"random_state": 0}, "MLP", [...])`` says that
+    ``random_state`` is called ``seed`` here.
+    """
+    if not kwargs:
+        return
+    name = next(iter(kwargs))
+    ours = _OTHER_NAMES.get(name)
+    if ours in allowed:
+        fix = f"this argument is called {ours} here: use {ours}={kwargs[name]!r}"
+    else:
+        fix = "its arguments are " + ", ".join(allowed)
+    raise TypeError(f"{where} got an unexpected keyword argument {name!r}; {fix}")
+
+
+def check_rules(rules, values, **context):
+    """Check arguments against a table of rules; raise one message per broken rule.
+
+    Parameters
+    ----------
+    rules : list of tuple
+        ``(name, kind, condition, allowed, fix)``: ``kind`` is ``"real"``,
+        ``"int"``, ``"bool"`` or ``"any"`` (a trailing ``"?"`` allows None);
+        ``condition(value, **context)`` is True for an allowed value (None:
+        any value of the kind); ``allowed`` says what may come and ``fix``
+        what to do (both may use ``{context}`` fields).
+    values : dict
+        The arguments by name.
+
+    Returns
+    -------
+    dict
+        The values, reals as ``float`` and integers as ``int``.
+
+    The message is always ``"<name> must be <allowed>; got <name> = <value> (<fix>)"``:
+    ``TypeError`` for a value of the wrong kind, ``ValueError`` otherwise.
+    """
+    out = dict(values)
+    for name, kind, condition, allowed, fix in rules:
+        v = values[name]
+        if kind.endswith("?") and v is None:
+            continue
+        kind = kind.rstrip("?")
+        is_bool = isinstance(v, (bool, np.bool_))
+        ok_kind = {"real": isinstance(v, numbers.Real) and not is_bool,
+                   "int": isinstance(v, numbers.Integral) and not is_bool,
+                   "bool": is_bool, "any": True}[kind]
+        if ok_kind:
+            v = {"real": float, "int": int, "bool": bool}.get(kind, lambda x: x)(v)
+        if not ok_kind or (condition is not None and not condition(v, **context)):
+            msg = f"{name} must be {allowed.format(**context)}; got {name} = {values[name]!r} ({fix.format(**context)})"
+            raise (TypeError if not ok_kind else ValueError)(msg)
+        out[name] = v
+    return out
+
+
+def finite(v, **_):
+    """Rule condition: a finite number."""
+    return math.isfinite(v)
 
 
 def _show_values(a, limit=6):

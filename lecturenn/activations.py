@@ -8,7 +8,9 @@ cross-entropy of *Loss Functions*.
 
 Every activation is an object with ``.name``, ``.g(a)`` and ``.dg(a)``; both
 work elementwise on arrays of any shape and keep the dtype (float32 stays
-float32).
+float32). To try another activation, subclass :class:`Activation` and write
+``g`` and ``dg``: the layers, :func:`lecturenn.gradients.gradient_check` and
+:func:`lecturenn.optim.train` all call exactly these two methods.
 """
 
 import numpy as np
@@ -59,10 +61,9 @@ def log_softmax(a, axis=-1):
 class Activation:
     r"""An elementwise activation function :math:`y = g(a)`.
 
-    Subclasses implement ``g(a)`` and ``dg(a, y=None)`` (:math:`g'(a)`;
-    ``y = g(a)`` may be passed when it is already known, which saves
-    recomputing it). ``kinks`` lists the points where :math:`g` is not
-    differentiable (used by :func:`lecturenn.gradients.gradient_check`).
+    Subclasses implement ``g(a)`` and ``dg(a)`` (:math:`g'(a)`). ``kinks``
+    lists the points where :math:`g` is not differentiable (used by
+    :func:`lecturenn.gradients.gradient_check`).
     """
 
     name = "activation"
@@ -71,18 +72,8 @@ class Activation:
     def g(self, a):
         raise NotImplementedError
 
-    def dg(self, a, y=None):
+    def dg(self, a):
         raise NotImplementedError
-
-    def _backprop(self, a, y, dE_dy):
-        r"""Return :math:`g'(a) \, \partial E/\partial y` (elementwise); may overwrite ``dE_dy``.
-
-        Used by the training loop (through ``ActivationLayer._backward``);
-        subclasses may override it with a cheaper equivalent.
-        """
-        d = self.dg(a, y)
-        d *= dE_dy
-        return d
 
     def __call__(self, a):
         return self.g(a)
@@ -102,11 +93,8 @@ class Identity(Activation):
     def g(self, a):
         return np.asarray(a)
 
-    def dg(self, a, y=None):
+    def dg(self, a):
         return np.ones_like(a)
-
-    def _backprop(self, a, y, dE_dy):
-        return dE_dy        # g'(a) = 1
 
 
 class Sigmoid(Activation):
@@ -120,11 +108,9 @@ class Sigmoid(Activation):
     def g(self, a):
         return sigmoid(a)
 
-    def dg(self, a, y=None):
-        s = sigmoid(a) if y is None else y
-        d = 1.0 - s
-        d *= s
-        return d
+    def dg(self, a):
+        s = sigmoid(a)
+        return s * (1.0 - s)
 
 
 class Tanh(Activation):
@@ -138,8 +124,8 @@ class Tanh(Activation):
     def g(self, a):
         return np.tanh(a)
 
-    def dg(self, a, y=None):
-        th = np.tanh(a) if y is None else y
+    def dg(self, a):
+        th = np.tanh(a)
         return 1.0 - th * th
 
 
@@ -158,12 +144,9 @@ class ReLU(Activation):
     def g(self, a):
         return np.maximum(a, 0)
 
-    def dg(self, a, y=None):
+    def dg(self, a):
         a = np.asarray(a)
         return (a > 0).astype(a.dtype)
-
-    def _backprop(self, a, y, dE_dy):
-        return np.multiply(dE_dy, a > 0, out=dE_dy)   # g'(a) = [a > 0]
 
 
 ACTIVATIONS = {cls.name: cls for cls in (Identity, Sigmoid, Tanh, ReLU)}

@@ -9,11 +9,8 @@ backpropagation (``MLP.backward``, :func:`objective_and_grads`) --- and
 :func:`cache_nbytes` measures the memory backpropagation needs (section
 *Discussion*).
 
-Lecture section *Choosing the Right Learning Rate*: the curvature of
-:math:`E` from gradients alone, with :func:`get_flat_grads` (the counterpart
-of ``MLP.get_flat``), :func:`hessian_vector_product` and
-:func:`largest_curvature` (:math:`\lambda_\text{max}` of the Hessian; gradient
-descent is stable for :math:`\eta < 2/\lambda_\text{max}`).
+The curvature of :math:`E` (Hessian-vector products, the largest eigenvalue)
+is in :mod:`lecturenn.curvature`.
 
 The objective is the normalised error of *Stochastic Gradient Descent*
 
@@ -27,7 +24,7 @@ import math
 
 import numpy as np
 
-from ._validation import check_array, check_int_range, check_positive, check_sizes
+from ._validation import check_int_range, check_positive, check_sizes
 from .losses import get_loss
 from .regularizers import get_regularizer
 
@@ -121,10 +118,10 @@ def objective(model, loss, X, t, regularizer=None, lam=0.0, N=None):
 
     Notes
     -----
-    Uses ``model.predict``, so a pending ``backward`` is not disturbed.
+    Runs ``model.forward``, which replaces the values cached for ``backward``.
     """
     loss = get_loss(loss)
-    y = model.predict(X)
+    y = model.forward(X)
     reg, lam, N = _regularization(regularizer, lam, N, X)
     E = loss.value(y, t)
     if lam > 0:
@@ -148,8 +145,8 @@ def objective_and_grads(model, loss, X, t, regularizer=None, lam=0.0, N=None):
     if lam > 0:
         c = lam / N
         E += c * reg.value_params(model.weights)
-        for lin in model.linears:
-            lin.dW += c * reg.grad(lin.W)
+        for W, dW in zip(model.weights, model.weight_grads):
+            dW += c * reg.grad(W)
     return E
 
 
@@ -214,8 +211,19 @@ class GradientCheckReport:
         return max(errs, default=0.0)
 
     @property
+    def unchecked(self):
+        """Names of the parameters none of whose entries could be judged (all at kinks)."""
+        return [r.name for r in self.rows if r.kink.all()]
+
+    @property
     def ok(self):
-        return self.worst_error < self.threshold
+        """True if every judged error is below the threshold and every parameter had an entry judged.
+
+        A parameter whose every entry sits at a kink was not checked at all, so
+        the report cannot vouch for its gradient: ``ok`` is then False (use
+        other data, e.g. inputs away from the kinks).
+        """
+        return self.worst_error < self.threshold and not self.unchecked
 
     @property
     def kinks(self):
@@ -235,6 +243,9 @@ class GradientCheckReport:
             at = "-" if r.worst_index is None else str(tuple(int(i) for i in r.worst_index))
             lines.append(f"{r.name:<6} {str(r.analytic.shape):<10} {int((~r.kink).sum()):>7} "
                          f"{int(r.kink.sum()):>5} {r.worst_error:>11.1e}  {at}")
+        if self.unchecked:
+            lines.append(f"not checked (every entry at a kink): {', '.join(self.unchecked)}; "
+                         "use data away from the kinks")
         return "\n".join(lines)
 
 
@@ -287,6 +298,8 @@ def gradient_check(model, loss, X, t, regularizer=None, lam=0.0, eps=1e-6, thres
     Returns
     -------
     GradientCheckReport
+        ``report.ok`` is False if any judged entry fails, and also if some
+        parameter had no entry judged at all (every entry at a kink).
     """
     loss = get_loss(loss)
     eps, threshold = check_positive(eps, "eps"), check_positive(threshold, "threshold")
@@ -297,7 +310,8 @@ def gradient_check(model, loss, X, t, regularizer=None, lam=0.0, eps=1e-6, thres
 
     def evaluate(_):
         """E and the list of signs whose change reveals a crossed kink."""
-        y, zs = model._forward_pure(X)
+        y = model.forward(X)
+        zs = model.preactivations_
         E = loss.value(y, t) + (lam / N * reg.value_params(model.weights) if lam > 0 else 0.0)
         signs = [np.sign(zs[k] - c) for k, cs in kinky for c in cs]
         hinge = loss.kink_signature(y, t)
@@ -431,156 +445,3 @@ def cache_nbytes(model):
             if isinstance(a, np.ndarray):
                 seen[a.__array_interface__["data"][0], a.nbytes] = a.nbytes
     return int(sum(seen.values()))
-
-
-# ---- curvature from gradients -------------------------------------------------------
-def _check_model(model):
-    if not all(hasattr(model, a) for a in ("params", "grads", "get_flat", "set_flat")):
-        raise TypeError("model must be an MLP (with params, grads, get_flat and set_flat); "
-                        f"got {type(model).__name__}")
-
-
-def get_flat_grads(model):
-    r"""All gradients :math:`\partial E/\partial \mathbf{w}` of a model in one new 1-D array.
-
-    The counterpart of ``model.get_flat()``: entry :math:`i` is the
-    derivative of :math:`E` with respect to entry :math:`i` of ``get_flat()``
-    (order ``W1, b1, W2, b2, ...``, each flattened row by row). The values
-    are those of the last backward pass (e.g. of :func:`objective_and_grads`).
-
-    Parameters
-    ----------
-    model : MLP
-
-    Returns
-    -------
-    ndarray of shape (n_params,)
-        A copy, in the model's dtype.
-    """
-    _check_model(model)
-    return np.concatenate([g.ravel() for g in model.grads])
-
-
-def hessian_vector_product(model, loss, X, t, v, eps=1e-5, regularizer=None, lam=0.0):
-    r"""Product :math:`\mathbf{H}\mathbf{v}` of the Hessian of :math:`E` with a vector, from two gradients.
-
-    Lecture section *Choosing the Right Learning Rate*: near a minimum
-    :math:`E` is close to a quadratic with Hessian
-    :math:`\mathbf{H} = \partial^2 E / \partial\mathbf{w}\,\partial\mathbf{w}^\top`.
-    :math:`\mathbf{H}` is the derivative of the gradient, so its product with
-    a direction :math:`\mathbf{v}` is a central difference of two gradients
-    (two backpropagations, no :math:`n \times n` matrix):
-
-    .. math:: \mathbf{H}\mathbf{v} \approx
-              \frac{\nabla E(\mathbf{w} + h\mathbf{v}) - \nabla E(\mathbf{w} - h\mathbf{v})}{2h},
-              \qquad h = \frac{\epsilon}{\lVert\mathbf{v}\rVert},
-
-    so the weights move by :math:`\epsilon` whatever the length of
-    :math:`\mathbf{v}`. The error is :math:`O(\epsilon^2)` where :math:`E` is
-    smooth; a step across a kink (ReLU at 0, the hinge at the margin) gives a
-    meaningless value for the directions that cross it. Use a float64 model
-    (in float32 a step of :math:`\epsilon` drowns in rounding error).
-
-    Parameters
-    ----------
-    model : MLP
-        Its parameters are the point :math:`\mathbf{w}`. They are restored
-        bit for bit afterwards, and so are ``model.grads``; the caches of the
-        forward pass are overwritten.
-    loss : Loss or str
-    X, t : array_like
-        The data :math:`E` is computed on (as in :func:`objective`).
-    v : array_like of shape (n_params,)
-        The direction, in the order of ``model.get_flat()``.
-    eps : float
-        Length :math:`\epsilon` of the step in weight space.
-    regularizer, lam
-        As in :func:`objective` (the Hessian of the regularised error).
-
-    Returns
-    -------
-    ndarray of float64, shape (n_params,)
-    """
-    _check_model(model)
-    loss = get_loss(loss)
-    eps = check_positive(eps, "eps")
-    w = model.get_flat()
-    v = check_array(v, "v", ndim=1, dtype=np.float64,
-                    hint=" (a flat vector like model.get_flat())")
-    if v.size != w.size:
-        raise ValueError(f"v must have one entry per parameter (n_params = {w.size}, the length of "
-                         f"model.get_flat()); got {v.size}")
-    norm = float(np.linalg.norm(v))
-    h = eps / norm if norm > 0 else eps
-    saved = [g.copy() for g in model.grads]
-    try:
-        model.set_flat(w + h * v)
-        objective_and_grads(model, loss, X, t, regularizer, lam)
-        g_plus = get_flat_grads(model).astype(np.float64)
-        model.set_flat(w - h * v)
-        objective_and_grads(model, loss, X, t, regularizer, lam)
-        g_minus = get_flat_grads(model).astype(np.float64)
-    finally:
-        model.set_flat(w)
-        for g, s in zip(model.grads, saved):
-            g[...] = s
-    return (g_plus - g_minus) / (2.0 * h)
-
-
-def largest_curvature(model, loss, X, t, iters=50, seed=0, eps=1e-5, regularizer=None, lam=0.0):
-    r"""Largest eigenvalue :math:`\lambda_\text{max}` of the Hessian of :math:`E`, by power iteration.
-
-    Lecture section *Choosing the Right Learning Rate*: along each
-    eigenvector of the Hessian :math:`\mathbf{H}` gradient descent behaves
-    like on a parabola whose curvature is the eigenvalue, so it is stable
-    only for :math:`\eta < 2/\lambda_\text{max}`. Power iteration finds
-    :math:`\lambda_\text{max}` with Hessian-vector products alone
-    (:func:`hessian_vector_product`, two backpropagations each): starting from
-    a random :math:`\mathbf{v}`, repeat
-
-    .. math:: \mathbf{v} \leftarrow \frac{\mathbf{v}}{\lVert\mathbf{v}\rVert}, \qquad
-              \lambda \leftarrow \mathbf{v}^\top \mathbf{H}\mathbf{v}, \qquad
-              \mathbf{v} \leftarrow \mathbf{H}\mathbf{v} .
-
-    The component along the eigenvector of the eigenvalue largest in
-    magnitude grows fastest, so :math:`\lambda` converges to that eigenvalue
-    (the faster, the larger its gap to the next one). At a minimum
-    :math:`\mathbf{H}` has no negative eigenvalues and the result is
-    :math:`\lambda_\text{max}`; elsewhere a strongly negative eigenvalue may
-    win, which the sign of the result shows.
-
-    Parameters
-    ----------
-    model : MLP
-        Left unchanged (parameters and gradients; see :func:`hessian_vector_product`).
-    loss : Loss or str
-    X, t : array_like
-    iters : int
-        Number of Hessian-vector products.
-    seed : int or None
-        Seed of ``numpy.random.default_rng`` for the starting vector (same
-        seed, same result).
-    eps : float
-        Step of :func:`hessian_vector_product`.
-    regularizer, lam
-        As in :func:`objective`.
-
-    Returns
-    -------
-    float
-        The Rayleigh quotient :math:`\mathbf{v}^\top\mathbf{H}\mathbf{v}` of the last iteration.
-    """
-    _check_model(model)
-    iters = check_int_range(iters, "iters", 1)
-    if isinstance(seed, (bool, np.bool_)) or not (seed is None or isinstance(seed, (int, np.integer))):
-        raise TypeError(f"seed must be an integer or None; got {seed!r}")
-    v = np.random.default_rng(seed).standard_normal(model.get_flat().size)
-    curvature = 0.0
-    for _ in range(iters):
-        v /= np.linalg.norm(v)
-        Hv = hessian_vector_product(model, loss, X, t, v, eps, regularizer, lam)
-        curvature = float(v @ Hv)
-        if not np.any(Hv):          # v lies in the null space of H: nothing left to iterate
-            break
-        v = Hv
-    return curvature

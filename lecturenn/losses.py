@@ -9,8 +9,9 @@ the normalised mean (section *Stochastic Gradient Descent*, minibatches)
 
 Every loss has ``value(y, t)`` (that mean, a float), ``grad(y, t)``
 (:math:`\partial E / \partial y`, shaped like ``y`` and already divided by
-:math:`N`), ``per_sample(y, t)`` (the :math:`N` values :math:`L(t_n, y_n)`) and
-``predict(y)`` (labels in the loss's label set). A loss acts on the network
+:math:`N`), ``per_sample(y, t)`` (the :math:`N` values :math:`L(t_n, y_n)`),
+``predict(y)`` (labels in the loss's label set) and ``check(y, t)`` (the
+checks of the targets, run by the other methods). A loss acts on the network
 output ``y`` (for the cross-entropies: on the logits, before any sigmoid or
 softmax), never on hidden values.
 
@@ -20,15 +21,18 @@ Binary losses accept ``y`` of shape (N,) or (N, 1); multi-class losses take
 
 import numpy as np
 
-from ._validation import check_array, check_positive, check_targets
+from ._validation import check_array, check_positive, check_targets, checks_on
 from .activations import log_softmax, sigmoid, softmax
 
 
 class Loss:
-    """Base class: ``per_sample`` and ``grad`` are implemented by subclasses.
+    """Base class: subclasses implement ``per_sample`` and ``grad`` (and ``check`` for their targets).
 
     ``labels`` names the label set of the targets: ``"real"`` (regression),
-    ``"01"``, ``"pm1"`` or ``"classes"`` (integers 0..K-1).
+    ``"01"``, ``"pm1"`` or ``"classes"`` (integers 0..K-1). A subclass that
+    overrides ``value``, ``per_sample`` or ``grad`` is what
+    :func:`lecturenn.optim.train` and :func:`lecturenn.gradients.gradient_check`
+    use: they call these public methods.
     """
 
     name = "loss"
@@ -39,6 +43,16 @@ class Loss:
         """True if the targets are class labels (so accuracy makes sense)."""
         return self.labels != "real"
 
+    def check(self, y, t):
+        """Return ``(y, t)`` checked, with ``t`` in the shape and dtype the formulas use.
+
+        Skipped inside :func:`lecturenn.optim.train`, which checks all targets once.
+        """
+        if not checks_on():
+            return y, t
+        y = check_array(y, "network output y", ndim=(1, 2), dtype="float")
+        return y, check_array(t, "targets t")
+
     def value(self, y, t):
         r"""Batch error :math:`E = \frac{1}{N}\sum_n L(t_n, y_n)` as a float."""
         return float(self.per_sample(y, t).mean())
@@ -48,20 +62,6 @@ class Loss:
 
     def grad(self, y, t):
         raise NotImplementedError
-
-    def _prepare(self, y, t):
-        """Check ``y`` and ``t`` as :meth:`grad` does; return them in the form that :meth:`_grad` takes."""
-        return y, t
-
-    def _grad(self, y, t):
-        """:meth:`grad` without the checks, for :func:`lecturenn.optim.train`.
-
-        ``y`` is the network output (finite, the network's dtype) and ``t``
-        the targets as returned by :meth:`_prepare`: the training loop prepares
-        (and so checks) all targets once, before the first update, instead of
-        checking every batch. ``grad(y, t)`` is ``_grad(*_prepare(y, t))``.
-        """
-        return self.grad(y, t)
 
     def predict(self, y):
         raise NotImplementedError
@@ -75,14 +75,16 @@ class Loss:
 
 
 def _binary(y, t, labels):
-    """Check a binary output y ((N,) or (N, 1)) and targets; return flat y, flat t (y's dtype)."""
+    """Check a binary output y ((N,) or (N, 1)) and targets; return y, and t shaped like y in y's dtype."""
+    if not checks_on():
+        return y, t
     y = check_array(y, "network output y", ndim=(1, 2), dtype="float",
                     hint=" (a binary loss needs shape (N,) or (N, 1))")
     if y.ndim == 2 and y.shape[1] != 1:
         raise ValueError(f"network output y must have shape (N,) or (N, 1) for a binary loss; got "
                          f"shape {y.shape} (use one output unit, or SoftmaxCrossEntropy for K classes)")
     t = check_targets(t, labels, N=len(y))
-    return y.reshape(-1), t.astype(y.dtype, copy=False)
+    return y, t.reshape(y.shape).astype(y.dtype, copy=False)
 
 
 class SquaredError(Loss):
@@ -97,7 +99,9 @@ class SquaredError(Loss):
 
     name = "squared_error"
 
-    def _check(self, y, t):
+    def check(self, y, t):
+        if not checks_on():
+            return y, t
         y = check_array(y, "network output y", ndim=(1, 2), dtype="float")
         t = check_array(t, "targets t", ndim=(1, 2))
         if t.ndim != y.ndim and t.size == y.size and len(t) == len(y):
@@ -108,20 +112,14 @@ class SquaredError(Loss):
         return y, t.astype(y.dtype, copy=False)
 
     def per_sample(self, y, t):
-        y, t = self._check(y, t)
+        y, t = self.check(y, t)
         r = (y - t) ** 2
         return 0.5 * (r if r.ndim == 1 else r.sum(axis=1))
 
-    def _prepare(self, y, t):
-        return self._check(y, t)
-
     def grad(self, y, t):
-        return self._grad(*self._prepare(y, t))
-
-    def _grad(self, y, t):
-        d = y - t
-        d /= len(y)
-        return d
+        """dE/dy = (y - t) / N."""
+        y, t = self.check(y, t)
+        return (y - t) / len(y)
 
     def predict(self, y):
         return check_array(y, "network output y")
@@ -144,21 +142,18 @@ class BinaryCrossEntropy(Loss):
     name = "binary_cross_entropy"
     labels = "01"
 
-    def _prepare(self, y, t):
-        y_flat, t = _binary(y, t, self.labels)
-        return y_flat.reshape(np.shape(y)), t
+    def check(self, y, t):
+        return _binary(y, t, self.labels)
 
     def per_sample(self, y, t):
-        y, t = _binary(y, t, self.labels)
-        return np.maximum(y, 0) - t * y + np.log1p(np.exp(-np.abs(y)))
+        y, t = self.check(y, t)
+        L = np.maximum(y, 0) - t * y + np.log1p(np.exp(-np.abs(y)))
+        return L.reshape(-1)
 
     def grad(self, y, t):
-        return self._grad(*self._prepare(y, t))
-
-    def _grad(self, y, t):
-        d = sigmoid(y.reshape(-1)) - t      # sigma(y_n) - t_n
-        d /= len(d)
-        return d.reshape(y.shape)
+        """dE/dy = (sigmoid(y) - t) / N."""
+        y, t = self.check(y, t)
+        return (sigmoid(y) - t) / len(y)
 
     def predict(self, y):
         """Labels in {0, 1}: 1 where the logit ``y > 0`` (probability > 1/2)."""
@@ -186,28 +181,24 @@ class Hinge(Loss):
     def __init__(self, margin=1.0):
         self.margin = check_positive(margin, "margin", strict=False)
 
-    def per_sample(self, y, t):
-        y, t = _binary(y, t, self.labels)
-        return np.maximum(self.margin - t * y, 0)
+    def check(self, y, t):
+        return _binary(y, t, self.labels)
 
-    def _prepare(self, y, t):
-        y_flat, t = _binary(y, t, self.labels)
-        return y_flat.reshape(np.shape(y)), t
+    def per_sample(self, y, t):
+        y, t = self.check(y, t)
+        return np.maximum(self.margin - t * y, 0).reshape(-1)
 
     def grad(self, y, t):
-        return self._grad(*self._prepare(y, t))
-
-    def _grad(self, y, t):
-        d = np.where(t * y.reshape(-1) < self.margin, -t, 0)
-        d /= len(d)
-        return d.reshape(y.shape)
+        """dE/dy = -t / N where t y < m, else 0."""
+        y, t = self.check(y, t)
+        return np.where(t * y < self.margin, -t, 0.0) / len(y)
 
     def predict(self, y):
         """Labels in {-1, +1} by the sign of ``y`` (``y = 0`` gives +1)."""
         return np.where(check_array(y, "network output y") >= 0, 1, -1).reshape(-1)
 
     def kink_signature(self, y, t):
-        y, t = _binary(y, t, self.labels)
+        y, t = self.check(y, t)
         return np.sign(t * y - self.margin)
 
     def __repr__(self):
@@ -232,33 +223,24 @@ class SoftmaxCrossEntropy(Loss):
     name = "softmax_cross_entropy"
     labels = "classes"
 
-    def _check(self, y, t):
+    def check(self, y, t):
+        if not checks_on():
+            return y, t
         y = check_array(y, "network output y", ndim=2, dtype="float",
                         hint=" (softmax cross-entropy needs logits of shape (N, K), one column per class)")
         return y, check_targets(t, "classes", N=len(y), K=y.shape[1])
 
     def per_sample(self, y, t):
-        y, t = self._check(y, t)
+        y, t = self.check(y, t)
         return -log_softmax(y)[np.arange(len(y)), t]
 
     def grad(self, y, t):
-        return self._grad(*self._prepare(y, t))
-
-    def _prepare(self, y, t):
-        """``y`` and the one-hot targets :math:`\\mathbf{e}_{t_n}` as rows of an (N, K) matrix."""
-        y, t = self._check(y, t)
-        e_t = np.zeros(y.shape, dtype=y.dtype)
-        e_t[np.arange(len(t)), t] = 1
-        return y, e_t
-
-    def _grad(self, y, e_t):
-        # The formula of grad, evaluated on the transpose (one row per class, one column per sample):
-        # numpy reduces along the K classes of many samples much faster in this layout than along
-        # the short rows of y (N, K).
-        p = softmax(np.ascontiguousarray(y.T), axis=0)   # column n: softmax(y_n)
-        p -= e_t.T                                       # softmax(y_n) - e_{t_n}
+        """dE/dy_n = (softmax(y_n) - e_{t_n}) / N."""
+        y, t = self.check(y, t)
+        p = softmax(y)
+        p[np.arange(len(y)), t] -= 1      # softmax(y_n) - e_{t_n}
         p /= len(y)
-        return p.T
+        return p
 
     def predict(self, y):
         """Class labels 0..K-1: the index of the largest logit."""
@@ -277,9 +259,12 @@ class ZeroOne(Loss):
     name = "zero_one"
     labels = "pm1"
 
+    def check(self, y, t):
+        return _binary(y, t, self.labels)
+
     def per_sample(self, y, t):
-        y, t = _binary(y, t, self.labels)
-        return (t * y <= 0).astype(y.dtype)
+        y, t = self.check(y, t)
+        return (t * y <= 0).astype(y.dtype).reshape(-1)
 
     def grad(self, y, t):
         raise TypeError("the 0-1 error is not differentiable (its gradient is 0 almost everywhere); "

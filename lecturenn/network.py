@@ -12,7 +12,7 @@ Lecture sections: *Multi-Layer Perceptrons* and *General Network Structure*
 
 import numpy as np
 
-from ._validation import check_array, check_float_dtype, check_sizes
+from ._validation import check_array, check_float_dtype, check_sizes, checks_on, reject_unknown
 from .activations import get_activation
 from .layers import ActivationLayer, Linear
 
@@ -44,6 +44,19 @@ class MLP:
     otherwise; biases are 0. Scaling by the fan-in :math:`n_\text{in}` keeps
     the pre-activations :math:`z` of order 1 in every layer.
 
+    ``forward(X)`` (also ``net(X)``) runs the layers in order,
+    :math:`\mathbf{z}^{(k)} = \mathbf{W}^{(k)}\mathbf{y}^{(k-1)} + \mathbf{b}^{(k)}`,
+    :math:`\mathbf{y}^{(k)} = g^{(k)}(\mathbf{z}^{(k)})`, and returns the outputs
+    (N, K). ``backward(dE_dy)`` takes :math:`\partial E/\partial\mathbf{y}` of
+    those outputs (e.g. ``loss.grad(y, t)``; shape (N,) is accepted when
+    K = 1) and runs the layers in reverse: each activation layer applies
+    :math:`\partial E/\partial z_j = g'(z_j)\,\partial E/\partial y_j`, each
+    linear layer stores :math:`\partial E/\partial W`, :math:`\partial E/\partial b`
+    (see :attr:`grads`) and hands
+    :math:`\partial E/\partial y_i^{(k-1)} = \sum_j w_{ji}\,\partial E/\partial z_j`
+    down. It returns :math:`\partial E/\partial X` (N, D), or None with
+    ``input_grad=False`` (training never needs the gradient of the data).
+
     Attributes
     ----------
     layers : list
@@ -54,6 +67,8 @@ class MLP:
         After :meth:`forward`: ``activations_[k-1]`` is :math:`\mathbf{y}^{(k)}`,
         the (N, width) output of layer k (the hidden features; the last entry
         is the network output). References to the cached arrays, not copies.
+        The network's outputs come from ``net.forward(X)`` or ``net(X)``;
+        :meth:`predict` gives class labels.
     preactivations_ : list of ndarray
         After :meth:`forward`: ``preactivations_[k-1]`` is :math:`\mathbf{z}^{(k)}`.
 
@@ -68,7 +83,8 @@ class MLP:
     [(3, 2), (3,), (1, 3), (1,)]
     """
 
-    def __init__(self, sizes, activation="relu", output="identity", seed=0, dtype=np.float64):
+    def __init__(self, sizes, activation="relu", output="identity", seed=0, dtype=np.float64, **unknown):
+        reject_unknown(unknown, "MLP", ["sizes", "activation", "output", "seed", "dtype"])
         self.sizes = check_sizes(sizes)
         self.activation = get_activation(activation, "activation")
         self.output = get_activation(output, "output")
@@ -82,66 +98,28 @@ class MLP:
         for k, lin in enumerate(self.linears, start=1):
             g = self.output if k == len(self.linears) else self.activation
             self.layers += [lin, ActivationLayer(g)]
-        self._pairs = list(zip(self.linears, self.layers[1::2]))   # (Linear, ActivationLayer) per layer k
-        self._share_memory()
-        self._cached = None   # the lists behind activations_ / preactivations_, built on first access
 
     @property
     def activations_(self):
         """``[y1, y2, ..., y]``: the layer outputs cached by the last :meth:`forward` (None before)."""
-        return self._caches()[0]
+        return self._cached("y")
 
     @property
     def preactivations_(self):
         """``[z1, z2, ..., zL]``: the pre-activations cached by the last :meth:`forward` (None before)."""
-        return self._caches()[1]
+        return self._cached("z")
 
-    def _caches(self):
-        if self._cached is None:
-            acts = self.layers[1::2]
-            if acts[-1].y is None:
-                return None, None
-            self._cached = [a.y for a in acts], [a.z for a in acts]
-        return self._cached
+    def _cached(self, name):
+        """The list of the activation layers' arrays ``name``; the same list object until the next forward."""
+        arrays = [getattr(a, name) for a in self.layers[1::2]]
+        if arrays[-1] is None:
+            return None
+        memo = self.__dict__.setdefault("_lists", {})
+        if name not in memo or any(a is not b for a, b in zip(memo[name], arrays)):
+            memo[name] = arrays
+        return memo[name]
 
     # ---- parameters ---------------------------------------------------------
-    def _share_memory(self):
-        """Make W1, b1, W2, ... views into one vector, and dW1, db1, ... views into another.
-
-        Nothing changes for the layers (they still own arrays ``W``, ``b``,
-        ``dW``, ``db`` of the same shapes and values, updated in place), but
-        :func:`lecturenn.optim.train` can then take the SGD step
-        :math:`\\mathbf{w} \\leftarrow \\mathbf{w} - \\eta \\nabla E` for all parameters with one
-        vector operation instead of one per array.
-
-        The first layer's ``W1`` (and ``dW1``) is stored column by column
-        (Fortran order). Its product ``X @ W1.T`` with the data is the largest
-        one of a training step, and BLAS computes it faster for small batches
-        when ``W1.T`` is an ordinary row-major matrix. (Training never needs
-        ``dE_dX`` of the first layer, the one product that prefers the other
-        layout.) Values, shapes and indexing are the same in either layout.
-        """
-        arrays = [(lin, p, g, "F" if k == 0 and p == "W" else "C")
-                  for k, lin in enumerate(self.linears) for p, g in (("W", "dW"), ("b", "db"))]
-        self._theta = np.concatenate([getattr(lin, p).ravel(order=o) for lin, p, _, o in arrays])
-        self._dtheta = np.zeros_like(self._theta)
-        i = 0
-        for lin, p, g, order in arrays:
-            shape = getattr(lin, p).shape
-            n = int(np.prod(shape))
-            setattr(lin, p, self._theta[i:i + n].reshape(shape, order=order))
-            setattr(lin, g, self._dtheta[i:i + n].reshape(shape, order=order))
-            i += n
-
-    def _flat_params(self):
-        """``(theta, dtheta)``: all parameters and all gradients as two vectors, or None.
-
-        None if a layer's arrays were replaced (``lin.W = ...``) since construction.
-        """
-        if all(p.base is self._theta for p in self.params) and all(g.base is self._dtheta for g in self.grads):
-            return self._theta, self._dtheta
-        return None
-
     @property
     def params(self):
         """``[W1, b1, W2, b2, ...]`` (the arrays themselves: updating them in place changes the model)."""
@@ -149,7 +127,7 @@ class MLP:
 
     @property
     def grads(self):
-        """``[dE/dW1, dE/db1, ...]`` in the order of :attr:`params`, updated in place by :meth:`backward`."""
+        """``[dE/dW1, dE/db1, ...]`` in the order of :attr:`params`, from the last :meth:`backward`."""
         return [g for lin in self.linears for g in lin.grads]
 
     @property
@@ -161,6 +139,11 @@ class MLP:
     def weights(self):
         """The weight matrices ``[W1, W2, ...]`` only: what a regulariser acts on."""
         return [lin.W for lin in self.linears]
+
+    @property
+    def weight_grads(self):
+        """``[dE/dW1, dE/dW2, ...]``, in the order of :attr:`weights`."""
+        return [lin.dW for lin in self.linears]
 
     @property
     def n_params(self):
@@ -188,7 +171,10 @@ class MLP:
         return new
 
     # ---- forward and backward -----------------------------------------------
-    def _check_X(self, X):
+    def check_inputs(self, X):
+        """``X`` as an (N, D) array of the network's dtype, or a clear error (skipped inside ``train``)."""
+        if not checks_on():
+            return X
         X = check_array(X, "X", ndim=2, dtype=self.dtype,
                         hint=" (one sample per row: use X.reshape(-1, 1) for one feature, X[None, :] for one sample)")
         if X.shape[1] != self.sizes[0]:
@@ -197,98 +183,50 @@ class MLP:
         return X
 
     def forward(self, X):
-        r"""Return the outputs :math:`\mathbf{y}` (N, K) and cache what :meth:`backward` needs.
-
-        Parameters
-        ----------
-        X : array_like (N, D)
-            Inputs, one sample per row (converted to the network's dtype).
-        """
-        return self._forward(self._check_X(X))
-
-    def _forward(self, X):
-        """:meth:`forward` without the input checks.
-
-        :func:`lecturenn.optim.train` checks the whole training set once and
-        then calls this for every batch: ``X`` must be a 2-D array of the
-        network's dtype with ``sizes[0]`` columns.
-        """
-        self._cached = None
-        y = X
-        for lin, act in self._pairs:
-            y = act.forward(lin._forward(y))   # z = W y + b, then y = g(z)
+        """Return the outputs y (N, K) for inputs X (N, D); every layer keeps what backward needs."""
+        y = self.check_inputs(X)
+        for layer in self.layers:
+            y = layer.forward(y)     # z = y W^T + b, then y = g(z)
         return y
 
-    def backward(self, dE_dy):
-        r"""Backpropagate :math:`\partial E/\partial \mathbf{y}`; fill :attr:`grads`; return :math:`\partial E/\partial X`.
+    __call__ = forward
 
-        Going down from the output layer, each layer :math:`k` applies
+    def backward(self, dE_dy, input_grad=True):
+        """Backpropagate dE/dy from the output layer down; fill grads; return dE/dX."""
+        d = self.check_output_grad(dE_dy)
+        for layer in reversed(self.layers[1:]):
+            d = layer.backward(d)            # g'(z) dE/dy, then dE/dW, dE/db and dE/dy of the layer below
+        return self.layers[0].backward(d, input_grad)
 
-        .. math::
-            \frac{\partial E}{\partial z_j^{(k)}} = g'\bigl(z_j^{(k)}\bigr) \frac{\partial E}{\partial y_j^{(k)}},
-            \qquad
-            \frac{\partial E}{\partial w_{ji}^{(k)}} = y_i^{(k-1)} \frac{\partial E}{\partial z_j^{(k)}},
-            \qquad
-            \frac{\partial E}{\partial y_i^{(k-1)}} = \sum_j w_{ji}^{(k)} \frac{\partial E}{\partial z_j^{(k)}}.
-
-        Parameters
-        ----------
-        dE_dy : array_like (N, K)
-            Gradient of the error with respect to the outputs of the last
-            :meth:`forward`, e.g. ``loss.grad(y, t)`` (shape (N,) is accepted when K = 1).
-
-        Returns
-        -------
-        dE_dX : ndarray (N, D)
-        """
-        if self.layers[-1].y is None:
+    def check_output_grad(self, dE_dy):
+        """``dE_dy`` shaped like the last output (constant-time checks only)."""
+        y = self.layers[-1].y
+        if y is None:
             raise RuntimeError("call forward(X) before backward(dE_dy)")
-        out = self.layers[-1].y.shape
         d = np.asarray(dE_dy, dtype=self.dtype)
-        if d.shape != out:
-            if d.size != np.prod(out) or len(d) != out[0]:
-                raise ValueError(f"dE_dy must have the shape of the output y {out}; got {d.shape}")
-            d = d.reshape(out)
-        for act, lin in zip(self.layers[-1::-2], self.layers[-2::-2]):
-            d = act.backward(d)   # dE/dz_j = g'(z_j) dE/dy_j
-            d = lin.backward(d)   # dE/dw_ji = y_i dE/dz_j;  dE/dy_i^(k-1) = sum_j w_ji dE/dz_j
+        if d.shape != y.shape:
+            if d.size != y.size or len(d) != len(y):
+                raise ValueError(f"dE_dy must have the shape of the output y {y.shape}; got {d.shape}")
+            d = d.reshape(y.shape)
         return d
 
-    def _backward(self, dE_dy):
-        """:meth:`backward` without the checks, and without :math:`\\partial E/\\partial X` (returns None).
-
-        Used by :func:`lecturenn.optim.train`: ``dE_dy`` must have the shape and
-        dtype of the last output and may be overwritten. The gradient with
-        respect to the data is never needed for training, so the first layer
-        skips that matrix product.
-        """
-        d = dE_dy
-        for k in range(len(self._pairs) - 1, -1, -1):
-            lin, act = self._pairs[k]
-            d = lin._backward(act._backward(d), input_grad=k > 0)
-
-    def _forward_pure(self, X, checked=False):
-        """Outputs and the list of pre-activations z^(k), without touching any cache.
-
-        ``checked=True`` skips the input checks (``X`` already checked, as in :func:`lecturenn.optim.train`).
-        """
-        y, zs = (X if checked else self._check_X(X)), []
-        for lin, act in self._pairs:
-            z = y @ lin.W.T
-            z += lin.b
-            zs.append(z)
-            y = act.activation.g(z)
-        return y, zs
-
     def predict(self, X):
-        """Outputs ``y`` for inputs ``X``: the forward pass without caching (safe between forward and backward)."""
-        return self._forward_pure(X)[0]
+        """Class labels for inputs ``X``: shape (N,).
 
-    def _predict(self, X):
-        """:meth:`predict` without the input checks (for data that :func:`lecturenn.optim.train` checked)."""
-        return self._forward_pure(X, checked=True)[0]
-
-    __call__ = predict
+        With K > 1 outputs the label is the index of the largest output
+        (0..K-1; the largest logit for softmax cross-entropy). With one output
+        it is 1 where the output is above the decision threshold and 0
+        otherwise; the threshold is 0.5 for a sigmoid output unit (a
+        probability) and 0 for any other (a logit or a score, as for binary
+        cross-entropy, the hinge loss, or squared error with targets
+        -1 and +1). For labels in {-1, +1} use ``2 * net.predict(X) - 1``.
+        The network's outputs themselves come from ``net(X)``.
+        """
+        y = self.forward(X)
+        if y.shape[1] > 1:
+            return y.argmax(axis=1)
+        threshold = 0.5 if self.output.name == "sigmoid" else 0.0
+        return (y[:, 0] > threshold).astype(int)
 
     def __repr__(self):
         return (f"MLP(sizes={self.sizes}, activation={self.activation.name!r}, "

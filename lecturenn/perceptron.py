@@ -31,98 +31,16 @@ import warnings
 
 import numpy as np
 
-from ._validation import check_array, check_int_range, check_positive, check_targets
+from ._validation import check_array, check_int_range, check_positive
 
-__all__ = ["ConvergenceWarning", "NotFittedError", "Perceptron", "LeastSquaresClassifier", "least_squares"]
+from .base import LinearClassifier, check_seed, check_X
+from .exceptions import ConvergenceWarning, NotFittedError
 
-
-class ConvergenceWarning(UserWarning):
-    """An iterative method stopped at its iteration limit without converging.
-
-    Raised (as a warning) by :class:`Perceptron` when an epoch limit is hit
-    and by :func:`lecturenn.svm.solve_dual` when SMO runs out of iterations.
-    Silence it with ``warnings.simplefilter("ignore", ConvergenceWarning)``.
-    """
-
-
-class NotFittedError(ValueError, AttributeError):
-    """An estimator was used before ``fit(X, t)`` was called."""
-
-
-# ---------------------------------------------------------------------------
-# helpers shared with lecturenn.svm (private)
-# ---------------------------------------------------------------------------
-def _check_X(X, name="X"):
-    """Float 2-D data matrix (float32 stays float32)."""
-    return check_array(X, name, ndim=2, dtype="float",
-                       hint=" (one sample per row; use X.reshape(-1, 1) for a single feature)")
-
-
-def _check_Xt(X, t):
-    """Validate a training set with targets in {-1, +1}; returns (X, t)."""
-    X = _check_X(X)
-    t = check_targets(t, "pm1", N=None)
-    if len(t) != len(X):
-        raise ValueError(f"X and t must have the same number of samples N; got X with "
-                         f"{len(X)} rows and t with {len(t)} entries")
-    return X, t.astype(X.dtype, copy=False)
-
-
-def _check_both_classes(t):
-    if not ((t > 0).any() and (t < 0).any()):
-        only = "+1" if (t > 0).all() else "-1"
-        raise ValueError(f"targets t contain only the class {only}; a classifier needs samples "
-                         f"of both classes -1 and +1")
-
-
-def _check_features(X, D, who):
-    X = _check_X(X)
-    if X.shape[1] != D:
-        raise ValueError(f"X has {X.shape[1]} features per sample, but the {who} was fitted "
-                         f"with D = {D}; pass data with the same features as in fit")
-    return X
-
-
-def _check_seed(seed):
-    if isinstance(seed, (bool, np.bool_)) or not (seed is None or isinstance(seed, (int, np.integer))):
-        raise TypeError(f"seed must be an integer or None; got {seed!r}")
-    return seed
-
-
-class LinearClassifier:
-    r"""What every two-class estimator here shares: :math:`y(\mathbf{x})` and its sign.
-
-    A subclass's ``fit`` sets ``coef_`` (:math:`\mathbf{w}`) and ``intercept_``
-    (:math:`w_0`, the bias :math:`b`); :meth:`decision_function` is then
-    :math:`y(\mathbf{x}) = \mathbf{w}^\top\mathbf{x} + w_0` and the class is its sign.
-    Targets are :math:`t \in \{-1, +1\}`.
-    """
-
-    _fitted_attribute = "coef_"
-
-    def _check_fitted(self):
-        if not hasattr(self, self._fitted_attribute):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(X, t) first")
-
-    def decision_function(self, X):
-        r"""Return :math:`y(\mathbf{x}_n) = \mathbf{w}^\top\mathbf{x}_n + w_0` for each row, shape (N,)."""
-        self._check_fitted()
-        X = _check_features(X, len(self.coef_), type(self).__name__)
-        return X @ self.coef_.astype(X.dtype, copy=False) + X.dtype.type(self.intercept_)
-
-    def predict(self, X):
-        """Class labels in {-1, +1}: the sign of :meth:`decision_function` (0 -> +1)."""
-        return np.where(self.decision_function(X) >= 0, 1, -1)
-
-    def score(self, X, t):
-        """Accuracy: the fraction of samples with ``predict(X) == t``."""
-        X = _check_X(X)
-        t = check_targets(t, "pm1", N=len(X))
-        return float(np.mean(self.predict(X) == t))
+__all__ = ["Perceptron", "LeastSquaresClassifier", "least_squares", "ConvergenceWarning", "NotFittedError"]
 
 
 class Perceptron(LinearClassifier):
-    r"""Rosenblatt's perceptron for two classes with targets in {-1, +1}.
+    r"""Rosenblatt's perceptron for two classes (targets in {0, 1} or {-1, +1}; inside, :math:`t_n = \pm 1`).
 
     Implements the lecture's basic perceptron with linear output
     :math:`y(\mathbf{x}) = \mathbf{w}^\top\mathbf{x} + w_0` and the update on
@@ -134,7 +52,7 @@ class Perceptron(LinearClassifier):
 
     Training stops after the first epoch without a mistake (then every
     training sample is classified correctly, ``converged_ = True``) or after
-    ``max_epochs`` epochs. In the second case the data may not be linearly
+    ``epochs`` epochs. In the second case the data may not be linearly
     separable (XOR is the classic example) and a :class:`ConvergenceWarning`
     is issued.
 
@@ -151,7 +69,7 @@ class Perceptron(LinearClassifier):
     eta : float, default 1.0
         Learning rate :math:`\eta > 0`. Starting from zero it only scales
         :math:`(\mathbf{w}, w_0)`, not the decisions.
-    max_epochs : int, default 100
+    epochs : int, default 100
         Maximum number of passes over the data.
     shuffle : bool, default True
         Visit the samples in a new random order every epoch (else in the
@@ -192,17 +110,17 @@ class Perceptron(LinearClassifier):
     >>> Perceptron().fit(phi(X), t).predict(phi(X))          # doctest: +SKIP
     """
 
-    def __init__(self, eta=1.0, max_epochs=100, shuffle=True, seed=0):
+    def __init__(self, eta=1.0, epochs=100, shuffle=True, seed=0):
         self.eta = eta
-        self.max_epochs = max_epochs
+        self.epochs = epochs
         self.shuffle = shuffle
         self.seed = seed
         self._check_params()
 
     def _check_params(self):
         check_positive(self.eta, "learning rate eta")
-        check_int_range(self.max_epochs, "max_epochs", low=1)
-        _check_seed(self.seed)
+        check_int_range(self.epochs, "epochs", low=1)
+        check_seed(self.seed)
 
     def fit(self, X, t):
         """Train with Rosenblatt's rule from zero weights; returns self.
@@ -212,10 +130,10 @@ class Perceptron(LinearClassifier):
         X : array_like of shape (N, D)
             Inputs (or basis-function features :math:`\\phi(\\mathbf{x})`), one sample per row.
         t : array_like of shape (N,)
-            Targets in {-1, +1}.
+            Targets in {0, 1} or {-1, +1}.
         """
         self._check_params()
-        X, t = _check_Xt(X, t)
+        X, t = self._check_fit(X, t)
         N, D = X.shape
         rng = np.random.default_rng(self.seed)
         eta = X.dtype.type(self.eta)
@@ -225,7 +143,7 @@ class Perceptron(LinearClassifier):
         mistakes = []
         n_updates = 0
         converged = False
-        for _ in range(self.max_epochs):
+        for _ in range(self.epochs):
             order = rng.permutation(N) if self.shuffle else range(N)
             m = 0
             for n in order:
@@ -248,14 +166,14 @@ class Perceptron(LinearClassifier):
         self.mistakes_per_epoch_ = mistakes
         if not converged:
             warnings.warn(
-                f"Perceptron stopped at max_epochs = {self.max_epochs} with {mistakes[-1]} "
+                f"Perceptron stopped at epochs = {self.epochs} with {mistakes[-1]} "
                 f"mistake(s) in the last epoch: the data may not be linearly separable "
-                f"(try basis functions phi(x), or raise max_epochs)",
+                f"(try basis functions phi(x), or raise epochs)",
                 ConvergenceWarning, stacklevel=2)
         return self
 
     def __repr__(self):
-        return (f"Perceptron(eta={self.eta!r}, max_epochs={self.max_epochs!r}, "
+        return (f"Perceptron(eta={self.eta!r}, epochs={self.epochs!r}, "
                 f"shuffle={self.shuffle!r}, seed={self.seed!r})")
 
 
@@ -318,7 +236,7 @@ def least_squares(X, t, rcond=None):
     >>> np.round(W, 6), np.round(b, 6)
     (array([[2.]]), array([1.]))
     """
-    X = _check_X(X)
+    X = check_X(X)
     t = check_array(t, "targets t", ndim=(1, 2), dtype=X.dtype,
                     hint=" (one target per sample, or one row of K targets per sample)")
     if len(t) != len(X):
@@ -391,11 +309,10 @@ class LeastSquaresClassifier(LinearClassifier):
         X : array_like of shape (N, D)
             Inputs (or basis-function features :math:`\\phi(\\mathbf{x})`), one sample per row.
         t : array_like of shape (N,)
-            Targets in {-1, +1} (both classes must occur).
+            Targets in {0, 1} or {-1, +1} (both classes must occur).
         """
         self._check_params()
-        X, t = _check_Xt(X, t)
-        _check_both_classes(t)
+        X, t = self._check_fit(X, t)
         v, rank = _lstsq(X, t, self.rcond)
         self.coef_ = v[:-1]
         self.intercept_ = float(v[-1])

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from lecturenn.basis import GaussianBasis, PolynomialBasis
 from lecturenn.data import xor
 
+pytestmark = pytest.mark.perceptrons
+
 
 @pytest.mark.parametrize("D,degree,M", [(1, 1, 1), (2, 1, 2), (2, 2, 5), (2, 3, 9), (3, 2, 9), (3, 3, 19)])
 def test_polynomial_feature_counts(D, degree, M):

@@ -8,13 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lecturenn.gradients import (backprop_cost, compare_costs, count_paths, gradient_check, naive_path_terms,
-                                 numerical_cost, numerical_gradient, objective, objective_and_grads)
-from lecturenn.losses import BinaryCrossEntropy, Hinge, SquaredError
+from lecturenn.gradients import (backprop_cost, cache_nbytes, compare_costs, count_paths, gradient_check,
+                                 naive_path_terms, numerical_cost, numerical_gradient, objective,
+                                 objective_and_grads)
+from lecturenn.activations import ReLU
+from lecturenn.losses import BinaryCrossEntropy, Hinge, Loss, SquaredError
 from lecturenn.network import MLP
 from lecturenn.regularizers import L1, L2
 
-pytestmark = pytest.mark.filterwarnings("error")
+pytestmark = [pytest.mark.backprop, pytest.mark.filterwarnings("error")]
 
 
 # ---- numerical_gradient --------------------------------------------------------------
@@ -54,13 +56,13 @@ def _net_and_data(seed=0, activation="tanh", N=6):
 def test_objective_is_the_normalised_error():
     net, X, t = _net_and_data()
     loss = BinaryCrossEntropy()
-    y = net.predict(X)
+    y = net(X)
     omega = 0.5 * sum((W ** 2).sum() for W in net.weights)          # biases are not regularised
     assert objective(net, loss, X, t) == pytest.approx(loss.value(y, t))
     assert objective(net, loss, X, t, L2(), lam=0.3) == pytest.approx(loss.value(y, t) + 0.3 / 6 * omega)
     assert objective(net, "bce", X, t, "l2", lam=0.3, N=60) == pytest.approx(loss.value(y, t) + 0.3 / 60 * omega)
     net.params[1][:] = 5.0                                            # changing a bias ...
-    y = net.predict(X)
+    y = net(X)
     assert objective(net, loss, X, t, L2(), 0.3) - loss.value(y, t) == pytest.approx(0.3 / 6 * omega)  # ... not in Omega
 
 
@@ -124,7 +126,10 @@ def test_gradient_check_reports_the_hinge_margin_as_a_kink():
     net.params[1][:] = 0.0
     X, t = np.array([[1.0], [-2.0]]), np.array([1, 1])   # t*y = 1 (at the margin) and -2
     report = gradient_check(net, Hinge(margin=1.0), X, t)
-    assert report.ok and report.kinks == {"W1": [(0, 0)], "b1": [(0,)]}
+    assert report.kinks == {"W1": [(0, 0)], "b1": [(0,)]}
+    # every entry of W1 and b1 sits at the kink: nothing was checked, so the report cannot say ok
+    assert not report.ok and report.unchecked == ["W1", "b1"]
+    assert "not checked (every entry at a kink): W1, b1" in repr(report)
     report0 = gradient_check(net, Hinge(margin=0.5), X, t)   # away from the kink: everything is judged
     assert report0.ok and report0.n_kinks == 0
 
@@ -142,8 +147,8 @@ def test_gradient_check_fails_for_a_wrong_backward(monkeypatch):
     lin = net.linears[0]
     original = lin.backward
 
-    def wrong_backward(dE_dz):
-        dE_dX = original(dE_dz)
+    def wrong_backward(dE_dz, input_grad=True):
+        dE_dX = original(dE_dz, input_grad)
         lin.dW *= 1.01           # a 1 % error in dE/dW1
         return dE_dX
 
@@ -157,8 +162,94 @@ def test_gradient_check_fails_for_a_wrong_backward(monkeypatch):
 def test_gradient_check_fails_for_a_wrong_activation_derivative(monkeypatch):
     net, X, t = _net_and_data(activation="sigmoid")
     act = net.layers[1].activation
-    monkeypatch.setattr(act, "dg", lambda a, y=None: 0.25 * np.ones_like(a))   # sigma'(0), not sigma'(a)
+    monkeypatch.setattr(act, "dg", lambda a: 0.25 * np.ones_like(a))   # sigma'(0), not sigma'(a)
     assert not gradient_check(net, "bce", X, t).ok
+
+
+def test_gradient_check_is_not_ok_when_a_parameter_had_no_entry_checked(monkeypatch):
+    # ReLU net, X = 0 and zero biases: every z of the hidden layer is exactly 0, the kink of ReLU.
+    # Every +-eps step of b1 crosses it, so no entry of b1 can be judged. A wrong bias gradient
+    # must not slip through as "ok".
+    net = MLP([3, 4, 1], activation="relu", seed=0)
+    X, t = np.zeros((5, 3)), np.array([0, 1, 1, 0, 1])
+    lin = net.linears[0]
+    original = lin.backward
+
+    def wrong_bias_gradient(dE_dz, input_grad=True):
+        dE_dX = original(dE_dz, input_grad)
+        lin.db = lin.db + 1.0             # nonsense
+        return dE_dX
+
+    monkeypatch.setattr(lin, "backward", wrong_bias_gradient)
+    report = gradient_check(net, "bce", X, t)
+    assert report["b1"].kink.all() and "b1" in report.unchecked
+    assert not report.ok
+    assert repr(report).startswith("Gradient check FAILED")
+
+
+class LeakyReLU(ReLU):
+    """max(a, 0.1 a): a subclass that overrides g and dg."""
+
+    name = "leaky_relu"
+
+    def g(self, a):
+        return np.where(a > 0, a, 0.1 * a)
+
+    def dg(self, a):
+        return np.where(a > 0, 1.0, 0.1)
+
+
+def test_gradient_check_and_backward_use_an_overridden_activation():
+    rng = np.random.default_rng(3)
+    net = MLP([3, 6, 1], activation=LeakyReLU(), seed=0)
+    X, t = rng.normal(size=(8, 3)), rng.integers(0, 2, 8)
+    assert gradient_check(net, "bce", X, t).ok
+    # the check sees the subclass: a subclass with a wrong g' fails it
+    wrong = type("WrongLeaky", (LeakyReLU,), {"dg": lambda self, a: np.where(a > 0, 1.0, 0.0)})
+    assert not gradient_check(MLP([3, 6, 1], activation=wrong(), seed=0), "bce", X, t).ok
+    # backward uses dg of the subclass: dE/dW1 = sum_n x_n (dE/dz_n) with dE/dz = g'(z) W2^T dE/dy
+    y = net.forward(X)
+    dE_dy = BinaryCrossEntropy().grad(y, t)
+    net.backward(dE_dy)
+    z1 = X @ net.params[0].T + net.params[1]
+    dE_dz1 = np.where(z1 > 0, 1.0, 0.1) * (dE_dy @ net.params[2])
+    np.testing.assert_allclose(net.grads[0], dE_dz1.T @ X, rtol=1e-12)
+
+
+class MeanAbsoluteError(Loss):
+    """L = |y - t|: a loss written by a user (value from per_sample, grad of the mean)."""
+
+    def per_sample(self, y, t):
+        return np.abs(y - np.reshape(t, y.shape)).sum(axis=1)
+
+    def grad(self, y, t):
+        return np.sign(y - np.reshape(t, y.shape)) / len(y)
+
+
+def test_gradient_check_uses_a_custom_loss():
+    rng = np.random.default_rng(4)
+    net = MLP([2, 5, 1], activation="tanh", seed=0)
+    X, t = rng.normal(size=(6, 2)), rng.normal(size=6) + 3.0     # |y - t| far from its kink
+    assert gradient_check(net, MeanAbsoluteError(), X, t).ok
+    wrong = type("Half", (MeanAbsoluteError,), {"grad": lambda self, y, t: 0.5 * MeanAbsoluteError.grad(self, y, t)})
+    assert not gradient_check(net, wrong(), X, t).ok
+
+
+def test_gradient_check_uses_a_custom_regulariser():
+    class Quartic(L2):
+        def value(self, W):
+            return 0.25 * float((np.asarray(W) ** 4).sum())
+
+        def grad(self, W):
+            return np.asarray(W) ** 3
+
+    class WrongQuartic(Quartic):
+        def grad(self, W):
+            return np.asarray(W) ** 2
+
+    net, X, t = _net_and_data(activation="tanh")
+    assert gradient_check(net, "bce", X, t, Quartic(), lam=3.0).ok
+    assert not gradient_check(net, "bce", X, t, WrongQuartic(), lam=3.0).ok
 
 
 # ---- path counting and costs -----------------------------------------------------------
@@ -212,3 +303,19 @@ def test_costs_of_numerical_differentiation_and_backprop():
         numerical_cost(-1)
     with pytest.raises(ValueError, match="n_params must be a non-negative integer"):
         numerical_cost(2.5)
+
+
+# ---------------------------------------------------------------------------
+# gradients.cache_nbytes
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype, size", [(np.float64, 8), (np.float32, 4)])
+def test_cache_nbytes_counts_each_cached_array_once(dtype, size):
+    D, H, K, B = 5, 7, 3, 11
+    net = MLP([D, H, H, K], activation="relu", seed=0, dtype=dtype)
+    assert cache_nbytes(net) == 0                       # nothing cached before a forward pass
+    net.forward(np.ones((B, D)))
+    assert cache_nbytes(net) == size * B * (D + 2 * H + 2 * H + K)
+    net.forward(np.ones((2 * B, D)))
+    assert cache_nbytes(net) == size * 2 * B * (D + 4 * H + K)
+    with pytest.raises(TypeError, match="model must be an MLP"):
+        cache_nbytes([1, 2])

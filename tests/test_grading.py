@@ -176,7 +176,7 @@ def test_perceptron_reference_agrees_with_the_perceptron_class():
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        clf = Perceptron(eta=1.0, max_epochs=1, shuffle=False).fit(X, t)
+        clf = Perceptron(eta=1.0, epochs=1, shuffle=False).fit(X, t)
     assert np.allclose(w[1:], clf.coef_) and np.isclose(w[0], clf.intercept_)
     assert mistakes == clf.mistakes_per_epoch_[0]
 

@@ -20,6 +20,9 @@ import pytest
 from lecturenn.gradients import objective_and_grads
 from lecturenn.losses import SquaredError
 from lecturenn.network import MLP
+from lecturenn.optim import train
+
+pytestmark = [pytest.mark.backprop]
 
 S = 0.6224593312018546          # sigma(0.5)
 
@@ -81,12 +84,12 @@ def test_every_gradient_by_hand():
     np.testing.assert_allclose(db1, [-0.1556148328, 0.1462802535], rtol=1e-9)
 
 
+@pytest.mark.sgd
 def test_one_sgd_step_by_hand():
+    # one epoch over the one sample with B = 1 is one update w <- w - eta dE/dw, eta = 0.5
     net = _network()
-    objective_and_grads(net, SquaredError(), X, t)
-    eta = 0.5
-    for p, g in zip(net.params, net.grads):
-        p -= eta * g                 # w <- w - eta dE/dw
+    h = train(net, SquaredError(), X, t, eta=0.5, B=1, epochs=1)
+    assert h.n_updates == 1
     W1, b1, W2, b2 = net.params
     # W^(1): 0.5 - 0.5*(-0.1556148328) = 0.5778074164     -1.0 - 0.5*(-0.0778074164) = -0.9610962918
     #        1.0 - 0.5*( 0.1462802535) = 0.9268598732      0.0 - 0.5*( 0.0731401268) = -0.0365700634
@@ -98,7 +101,8 @@ def test_one_sgd_step_by_hand():
     # b^(2): 0.5 - 0.5*(-0.6224593312) = 0.8112296656
     np.testing.assert_allclose(b2, [0.8112296656], rtol=1e-9)
     # the step went downhill: E drops from 0.1937278095
-    assert SquaredError().value(net.predict(X), t) < 0.1937278095
+    assert SquaredError().value(net(X), t) < 0.1937278095
+    assert h.epoch_loss[0] == pytest.approx(0.1937278095, rel=1e-9) and h.epoch_loss[1] < h.epoch_loss[0]
 
 
 def test_a_batch_of_copies_gives_the_same_mean_gradient():

@@ -12,7 +12,7 @@ from lecturenn.losses import BinaryCrossEntropy, Hinge, SoftmaxCrossEntropy, Squ
 from lecturenn.network import MLP
 from lecturenn.regularizers import L2
 
-pytestmark = pytest.mark.filterwarnings("error")
+pytestmark = [pytest.mark.mlp, pytest.mark.backprop, pytest.mark.filterwarnings("error")]
 
 
 # ---- layers ------------------------------------------------------------------
@@ -51,25 +51,17 @@ def test_activation_layer_gradient_matches_central_differences(name, assert_grad
     assert layer.params == [] and layer.grads == []
 
 
-def test_linear_init_grads_in_place_and_errors():
+def test_linear_init_and_batch_sums():
     lin = Linear(400, 300, seed=3, gain=2.0)
     assert lin.W.shape == (300, 400) and np.all(lin.b == 0)
     assert lin.W.std() == pytest.approx(np.sqrt(2 / 400), rel=0.02)
     np.testing.assert_array_equal(lin.W, Linear(400, 300, seed=3, gain=2.0).W)
-    dW, db = lin.grads
     lin.forward(np.ones((2, 400)))
-    lin.backward(np.ones((2, 300)))
-    assert lin.grads[0] is dW and lin.grads[1] is db and np.all(dW == 2) and np.all(db == 2)
+    assert lin.backward(np.ones((2, 300)), input_grad=False) is None
+    assert [g.shape for g in lin.grads] == [(300, 400), (300,)]
+    assert np.all(lin.dW == 2) and np.all(lin.db == 2)        # summed over the 2 samples of the batch
     with pytest.raises(ValueError, match=r"n_in must be an integer in \[1, inf\]; got 0"):
         Linear(0, 2)
-    with pytest.raises(ValueError, match=r"shape \(N, n_in\) = \(N, 400\); got \(2, 3\)"):
-        lin.forward(np.ones((2, 3)))
-    with pytest.raises(ValueError, match=r"dE_dz must have shape \(N, n_out\) = \(2, 300\)"):
-        lin.backward(np.ones((3, 300)))
-    with pytest.raises(RuntimeError, match="call forward"):
-        Linear(2, 2).backward(np.ones((1, 2)))
-    with pytest.raises(RuntimeError, match="call forward"):
-        ActivationLayer("relu").backward(np.ones((1, 2)))
 
 
 # ---- MLP gradients: random architectures, every activation and loss -----------------
@@ -127,15 +119,33 @@ def test_mlp_parameters_and_caches():
     assert net.activations_[-1] is y
     dX = net.backward(np.ones_like(y))
     assert dX.shape == X.shape
-    assert all(g is h for g, h in zip(grads, net.grads))     # updated in place
-    before = [g.copy() for g in net.grads]
+    assert all(np.any(g != h) for g, h in zip(grads, net.grads))     # zeros before, gradients now
+    assert net.backward(np.ones_like(y), input_grad=False) is None
+    np.testing.assert_array_equal(net(X), y)                          # net(X) is forward(X)
 
-    # predict uses other inputs but leaves the caches of forward alone
-    np.testing.assert_allclose(net.predict(X), y)
-    net.predict(rng.normal(size=(2, 3)))
-    net.backward(np.ones_like(y))
-    for g, h in zip(before, net.grads):
-        np.testing.assert_array_equal(g, h)
+
+def test_predict_returns_class_labels():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3))
+    net = MLP([3, 5, 4], seed=0)
+    labels = net.predict(X)
+    assert labels.shape == (50,) and labels.dtype.kind == "i"
+    np.testing.assert_array_equal(labels, net(X).argmax(axis=1))
+    logit = MLP([3, 5, 1], seed=1)
+    y = logit(X)[:, 0]
+    assert 0 < (y > 0).sum() < 50                                      # both classes occur
+    np.testing.assert_array_equal(logit.predict(X), (y > 0).astype(int))
+    np.testing.assert_array_equal(logit.predict(X), BinaryCrossEntropy().predict(logit(X)))
+    prob = MLP([3, 5, 1], output="sigmoid", seed=1)                    # a probability: threshold 1/2
+    np.testing.assert_array_equal(prob.predict(X), (prob(X)[:, 0] > 0.5).astype(int))
+    np.testing.assert_array_equal(prob.predict(X), logit.predict(X))   # same weights, sigma(z) > 1/2 iff z > 0
+
+
+def test_unknown_keywords_point_to_the_names_used_here():
+    with pytest.raises(TypeError, match=r"'random_state'.*called seed here: use seed=3"):
+        MLP([2, 1], random_state=3)
+    with pytest.raises(TypeError, match=r"'colour'.*its arguments are sizes, activation"):
+        MLP([2, 1], colour="red")
 
 
 def test_flat_vector_and_copy():
@@ -180,7 +190,7 @@ def test_float32_end_to_end(loss, t, activation):
     assert y.dtype == g.dtype == dX.dtype == np.float32
     assert all(p.dtype == np.float32 for p in net.params + net.grads)
     assert all(a.dtype == np.float32 for a in net.activations_ + net.preactivations_)
-    assert net.predict(X).dtype == np.float32 and net.get_flat().dtype == np.float32
+    assert net(X).dtype == np.float32 and net.get_flat().dtype == np.float32
     # float32 and float64 nets from the same seed agree to float32 precision
     y64 = MLP([3, 5, 2], activation=activation, seed=0).forward(X)
     np.testing.assert_allclose(y, y64, rtol=1e-5, atol=1e-6)
@@ -215,6 +225,8 @@ def test_mlp_rejects_bad_inputs(X, exc, match):
         net.forward(X)
     with pytest.raises(exc, match=match):
         net.predict(X)
+    with pytest.raises(exc, match=match):
+        net(X)
 
 
 def test_mlp_backward_checks():

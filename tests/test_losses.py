@@ -10,7 +10,7 @@ from lecturenn.gradients import numerical_gradient
 from lecturenn.losses import (BinaryCrossEntropy, Hinge, Loss, SoftmaxCrossEntropy, SquaredError, ZeroOne,
                               accuracy, get_loss)
 
-pytestmark = pytest.mark.filterwarnings("error")
+pytestmark = [pytest.mark.losses, pytest.mark.filterwarnings("error")]
 
 
 def _case(loss_name, shape, seed):

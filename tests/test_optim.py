@@ -1,4 +1,5 @@
-"""Tests of lecturenn.optim: minibatches, the training loop, schedules, divergence, validation."""
+"""Tests of lecturenn.optim, schedules and history: minibatches, the training loop, schedules,
+divergence, validation (lecture: Stochastic Gradient Descent)."""
 
 import math
 import warnings
@@ -9,18 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lecturenn.data import moons, xor
-from lecturenn.losses import BinaryCrossEntropy, Hinge, SoftmaxCrossEntropy, SquaredError
+from lecturenn.activations import ReLU
+from lecturenn.losses import BinaryCrossEntropy, Hinge, Loss, SoftmaxCrossEntropy, SquaredError
 from lecturenn.network import MLP
-from lecturenn.optim import (
-    History,
-    TrainingDiverged,
-    inverse_decay,
-    minibatches,
-    sgd_step,
-    step_decay,
-    train,
-)
+from lecturenn.optim import History, TrainingDiverged, minibatches, sgd_step, train
 from lecturenn.regularizers import L1, L2
+from lecturenn.schedules import constant, inverse_decay, step_decay
+
+pytestmark = [pytest.mark.sgd]
 
 
 def regression_data(N=200, D=3, seed=0):
@@ -59,22 +56,22 @@ def test_minibatches_are_shuffled_and_seeded():
 
 
 def test_minibatches_validate_B():
-    with pytest.raises(ValueError, match="B must be between 1 and N = 10"):
+    with pytest.raises(ValueError, match="B must be an integer between 1 and N = 10; got B = 11"):
         list(minibatches(10, 11, 0))
-    with pytest.raises(ValueError, match="B must be between 1 and N = 10"):
+    with pytest.raises(ValueError, match="B must be an integer between 1 and N = 10"):
         list(minibatches(10, 0, 0))
 
 
-def test_sgd_step_is_in_place():
+def test_sgd_step_updates_the_arrays_themselves():
     W = np.ones((2, 3))
     b = np.zeros(2)
-    ref = W
-    sgd_step([W, b], [np.full((2, 3), 2.0), np.ones(2)], 0.5)
-    assert ref is W
+    params = [W, b]
+    sgd_step(params, [np.full((2, 3), 2.0), np.ones(2)], 0.5)
+    assert params[0] is W and params[1] is b                 # the model's arrays, changed in place
     np.testing.assert_array_equal(W, 0.0)
     np.testing.assert_array_equal(b, -0.5)
-    with pytest.raises(ValueError, match="eta"):
-        sgd_step([W], [W], -1.0)
+    with pytest.raises(ValueError):                            # one gradient per parameter
+        sgd_step([W, b], [W], 0.1)
 
 
 # --------------------------------------------------------------------------- determinism
@@ -113,10 +110,10 @@ def test_history_records_objective_and_validation():
     h = train(net, SquaredError(), X, t, eta=0.1, B=20, epochs=3, regularizer=L2(), lam=2.0,
               X_val=X[:50], t_val=t[:50], record_steps=True)
     # epoch_loss is the full normalised objective 1/N sum L + lam/N Omega after the epoch
-    y = net.predict(X)
+    y = net(X)
     expected = SquaredError().value(y, t) + 2.0 / len(X) * L2().value_params(net.weights)
     assert h.epoch_loss[-1] == pytest.approx(expected, rel=1e-12)
-    assert len(h.val_loss) == 4 and h.val_loss[-1] == pytest.approx(SquaredError().value(net.predict(X[:50]), t[:50]))
+    assert len(h.val_loss) == 4 and h.val_loss[-1] == pytest.approx(SquaredError().value(net(X[:50]), t[:50]))
     assert h.train_accuracy == [] and h.val_accuracy == []     # squared error does not classify
     assert len(h.step_loss) == len(h.step_eta) == h.n_updates == 30
     assert h.time > 0
@@ -170,8 +167,8 @@ def test_B_growth_multiplies_the_batch_size_per_epoch():
     h = train(net, BinaryCrossEntropy(), X, t, eta=0.1, B=2, epochs=8, B_growth=2)
     assert h.B == [2, 4, 8, 16, 32, 64, 100, 100]      # capped at N
     assert h.updates_per_epoch == [50, 25, 13, 7, 4, 2, 1, 1]
-    h = train(net, BinaryCrossEntropy(), X, t, eta=0.1, B=3, epochs=5, B_growth=1.5, B_max=8)
-    assert h.B == [3, math.ceil(4.5), math.ceil(6.75), 8, 8]
+    h = train(net, BinaryCrossEntropy(), X, t, eta=0.1, B=3, epochs=5, B_growth=1.5)
+    assert h.B == [3, math.ceil(4.5), math.ceil(6.75), math.ceil(10.125), math.ceil(15.1875)]
     assert h.n_updates == sum(h.updates_per_epoch)
 
 
@@ -180,26 +177,23 @@ def test_schedules_change_eta_as_documented():
     kw = dict(eta=0.2, B=20, epochs=8, record_steps=True)
     h = train(MLP([2, 4, 1], seed=0), BinaryCrossEntropy(), X, t, **kw)
     assert h.eta == [0.2] * 8 and set(h.step_eta) == {0.2}
-    h = train(MLP([2, 4, 1], seed=0), BinaryCrossEntropy(), X, t, schedule="inverse", **kw)
-    # tau0 = updates in the first epoch (100 / 20 = 5): eta / (1 + epoch) at each epoch start
-    np.testing.assert_allclose(h.eta, [0.2 / (1 + k) for k in range(8)])
-    np.testing.assert_allclose(h.step_eta, [0.2 / (1 + s / 5) for s in range(40)])
-    h = train(MLP([2, 4, 1], seed=0), BinaryCrossEntropy(), X, t, schedule="step", **kw)
-    # halved every max(1, epochs // 4) = 2 epochs
-    assert h.eta == [0.2, 0.2, 0.1, 0.1, 0.05, 0.05, 0.025, 0.025]
     h = train(MLP([2, 4, 1], seed=0), BinaryCrossEntropy(), X, t, schedule=lambda s: 0.1 + 0.01 * s, **kw)
     np.testing.assert_allclose(h.step_eta, [0.1 + 0.01 * s for s in range(40)])
+    assert h.eta == pytest.approx([0.1 + 0.01 * 5 * k for k in range(8)])     # the first update of each epoch
     h = train(MLP([2, 4, 1], seed=0), BinaryCrossEntropy(), X, t, schedule=inverse_decay(0.2, tau=10), **kw)
-    assert h.step_eta[10] == pytest.approx(0.1)
+    assert h.step_eta[0] == 0.2 and h.step_eta[10] == pytest.approx(0.1) and h.step_eta[30] == pytest.approx(0.05)
     h = train(MLP([2, 4, 1], seed=0), BinaryCrossEntropy(), X, t, schedule=step_decay(0.2, every=15), **kw)
     assert h.step_eta[14] == 0.2 and h.step_eta[15] == 0.1 and h.step_eta[30] == 0.05
-    h_const = train(MLP([2, 4, 1], seed=0), BinaryCrossEntropy(), X, t, schedule="constant", **kw)
-    assert h_const.eta == [0.2] * 8
+    a, b = MLP([2, 4, 1], seed=0), MLP([2, 4, 1], seed=0)
+    train(a, BinaryCrossEntropy(), X, t, schedule=constant(0.2), **kw)
+    train(b, BinaryCrossEntropy(), X, t, **kw)
+    np.testing.assert_array_equal(a.get_flat(), b.get_flat())          # constant(eta) is the default
 
 
 def test_a_schedule_returning_a_bad_eta_is_reported():
     X, t = xor(n=40, seed=0)
-    with pytest.raises(ValueError, match="schedule returned eta"):
+    with pytest.raises(ValueError, match=r"learning rate must be a finite number > 0; got eta = 0\.0 from the "
+                                         r"schedule at step 2"):
         train(MLP([2, 1], seed=0), BinaryCrossEntropy(), X, t, schedule=lambda s: 0.1 - 0.05 * s, B=10)
 
 
@@ -266,10 +260,14 @@ def test_multiclass_and_hinge_losses_train_and_report_accuracy():
     assert h.train_accuracy[-1] > 0.8
 
 
-def test_progress_bar(capsys):
+def test_progress_bar_counts_the_epochs_and_shows_the_loss(capsys):
     X, t = xor(n=40, seed=0)
-    h = train(MLP([2, 1], seed=0), "bce", X, t, eta=0.1, B=10, epochs=2, progress=True)
-    assert h.epochs_run == 2
+    h = train(MLP([2, 1], seed=0), "bce", X, t, eta=0.1, B=10, epochs=3, progress=True)
+    bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert bar.startswith("training") and "3/3" in bar, bar
+    assert f"loss={h.final_loss:.4g}" in bar, bar
+    train(MLP([2, 1], seed=0), "bce", X, t, eta=0.1, B=10, epochs=3)
+    assert capsys.readouterr().err == ""                              # no bar without progress=True
 
 
 # --------------------------------------------------------------------------- input validation
@@ -284,8 +282,8 @@ X0, T0 = regression_data(N=50)
         (dict(eta=float("nan")), ValueError, ["eta"]),
         (dict(eta=float("inf")), ValueError, ["eta"]),
         (dict(eta="0.1"), TypeError, ["eta"]),
-        (dict(B=0), ValueError, ["B must be between 1 and N = 50"]),
-        (dict(B=51), ValueError, ["B must be between 1 and N = 50", "batch learning"]),
+        (dict(B=0), ValueError, ["B must be an integer between 1 and N = 50"]),
+        (dict(B=51), ValueError, ["B must be an integer between 1 and N = 50; got B = 51", "batch learning"]),
         (dict(B=2.5), TypeError, ["B"]),
         (dict(epochs=0), ValueError, ["epochs"]),
         (dict(epochs=1.5), TypeError, ["epochs"]),
@@ -298,11 +296,12 @@ X0, T0 = regression_data(N=50)
         (dict(regularizer=L2(), lam=-1.0), ValueError, ["lam", ">= 0"]),
         (dict(lam=0.1), ValueError, ["lam", "regularizer"]),
         (dict(regularizer="l3", lam=0.1), ValueError, ["regularizer"]),
-        (dict(schedule="cosine"), ValueError, ["schedule", "inverse", "step"]),
-        (dict(schedule=lambda a, b: 0.1), TypeError, ["schedule"]),
+        (dict(schedule="cosine"), TypeError, ["schedule must be None or a function step -> eta"]),
+        (dict(schedule=lambda a, b: 0.1), TypeError, ["schedule", "one argument"]),
         (dict(B_growth=0.5), ValueError, ["B_growth", ">= 1"]),
-        (dict(B=10, B_growth=2.0, B_max=5), ValueError, ["B_max"]),
-        (dict(B_max=60), ValueError, ["B_max", "N = 50"]),
+        (dict(random_state=1), TypeError, ["random_state", "called seed here"]),
+        (dict(lr=0.1), TypeError, ["'lr'", "called eta here"]),
+        (dict(record_epochs="no"), TypeError, ["record_epochs must be True or False"]),
         (dict(on_divergence="ignore"), ValueError, ["on_divergence"]),
         (dict(X_val=X0), ValueError, ["X_val", "t_val"]),
         (dict(X_val=X0, t_val=T0[:3]), ValueError, ["X_val", "t_val"]),
@@ -330,3 +329,90 @@ def test_bad_model_loss_and_targets():
     Xb, tb = xor(n=20, seed=0)
     with pytest.raises(ValueError, match=r"targets t must be in \{0, 1\}"):
         train(MLP([2, 1]), BinaryCrossEntropy(), Xb, 2 * tb - 1, B=10)
+
+
+# --------------------------------------------------------------------------- one code path, safe extension
+class LeakyReLU(ReLU):
+    """max(a, 0.1 a): overrides g and dg."""
+
+    def g(self, a):
+        return np.where(a > 0, a, 0.1 * a)
+
+    def dg(self, a):
+        return np.where(a > 0, 1.0, 0.1)
+
+
+class MeanAbsoluteError(Loss):
+    """L = |y - t| (a loss written by a user)."""
+
+    def per_sample(self, y, t):
+        return np.abs(y - np.reshape(t, y.shape)).sum(axis=1)
+
+    def grad(self, y, t):
+        return np.sign(y - np.reshape(t, y.shape)) / len(y)
+
+
+class Quartic(L2):
+    """Omega = 1/4 sum w^4 (a regulariser written by a user, overriding L2's formulas)."""
+
+    def value(self, W):
+        return 0.25 * float((np.asarray(W) ** 4).sum())
+
+    def grad(self, W):
+        return np.asarray(W) ** 3
+
+
+def _by_hand(net, loss, X, t, eta, B, seed, regularizer=None, lam=0.0):
+    """One epoch of the lecture's algorithm, written with the public methods only."""
+    rng = np.random.default_rng(seed)
+    for idx in minibatches(len(X), B, rng):
+        y = net.forward(X[idx])
+        net.backward(loss.grad(y, t[idx]))
+        for W, dW in zip(net.weights, net.weight_grads):
+            if regularizer is not None:
+                dW += lam / len(X) * regularizer.grad(W)
+        sgd_step(net.params, net.grads, eta)
+
+
+@pytest.mark.parametrize("activation, loss, regularizer", [
+    (LeakyReLU(), MeanAbsoluteError(), None),
+    (LeakyReLU(), SquaredError(), L2()),
+    ("tanh", MeanAbsoluteError(), L1()),
+    ("tanh", SquaredError(), Quartic()),
+])
+def test_train_runs_the_public_methods_even_when_overridden(activation, loss, regularizer):
+    X, t = regression_data(N=60)
+    t = t.reshape(-1, 1)
+    lam = 0.5 if regularizer is not None else None
+    a, b = MLP([3, 7, 1], activation=activation, seed=2), MLP([3, 7, 1], activation=activation, seed=2)
+    train(a, loss, X, t, eta=0.05, B=8, epochs=1, seed=4, regularizer=regularizer, lam=lam)
+    _by_hand(b, loss, X, t, eta=0.05, B=8, seed=4, regularizer=regularizer, lam=lam or 0.0)
+    np.testing.assert_allclose(a.get_flat(), b.get_flat(), rtol=1e-12, atol=1e-12)
+    for g, h in zip(a.grads, b.grads):                        # the gradients of the last batch
+        np.testing.assert_allclose(g, h, rtol=1e-12, atol=1e-12)
+    # and the override matters: the parent class (or another loss) trains to other weights
+    parent = MLP([3, 7, 1], activation="relu" if isinstance(activation, ReLU) else activation, seed=2)
+    other = SquaredError() if isinstance(loss, MeanAbsoluteError) else MeanAbsoluteError()
+    if isinstance(regularizer, Quartic):
+        other, regularizer = loss, L2()            # the parent regulariser instead of the override
+    train(parent, other, X, t, eta=0.05, B=8, epochs=1, seed=4, regularizer=regularizer, lam=lam)
+    assert np.abs(parent.get_flat() - a.get_flat()).max() > 1e-3
+
+
+def test_train_checks_the_data_once_and_not_per_batch(monkeypatch):
+    import lecturenn.losses
+    import lecturenn.network
+    import lecturenn.optim
+
+    calls = []
+    for module in (lecturenn.losses, lecturenn.network, lecturenn.optim):
+        original = module.check_array
+        monkeypatch.setattr(module, "check_array",
+                            lambda *a, _f=original, **k: calls.append(a[1]) or _f(*a, **k))
+    X, t = moons(n=100, seed=0)
+    net = MLP([2, 4, 1], seed=0)
+    train(net, BinaryCrossEntropy(), X, t, eta=0.1, B=5, epochs=3, record_epochs=False)
+    assert 0 < len(calls) <= 4, calls              # X and t at the start, not once per batch (60 batches)
+    calls.clear()
+    net.forward(X)                                  # a user's call is checked
+    assert calls == ["X"]

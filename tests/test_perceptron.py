@@ -1,12 +1,16 @@
-"""Tests of lecturenn.perceptron: Rosenblatt's rule and the convergence theorem."""
+"""Tests of lecturenn.perceptron: Rosenblatt's rule and the convergence theorem; the shared
+two-class base (lecturenn.base): label codings, classes_, keyword names."""
 
 import numpy as np
 import pytest
 
+from lecturenn import ConvergenceWarning, NotFittedError
 from lecturenn.basis import PolynomialBasis
-from lecturenn.data import xor
-from lecturenn.perceptron import ConvergenceWarning, NotFittedError, Perceptron
+from lecturenn.data import load_digits, xor
+from lecturenn.perceptron import LeastSquaresClassifier, Perceptron
 from lecturenn.svm import solve_dual
+
+pytestmark = pytest.mark.perceptrons
 
 
 def _separable(N, seed, shift=(0.5, -0.3)):
@@ -54,7 +58,7 @@ def test_convergence_theorem_bound(seed, eta):
     gamma = np.min(t * (Xa @ u)) / np.linalg.norm(u)
     assert gamma >= 1 / np.linalg.norm(u) * (1 - 1e-6) and gamma > 0
     R = np.max(np.linalg.norm(Xa, axis=1))
-    p = Perceptron(eta=eta, seed=seed, max_epochs=1000).fit(X, t)
+    p = Perceptron(eta=eta, seed=seed, epochs=1000).fit(X, t)
     assert p.converged_
     assert p.score(X, t) == 1.0
     assert p.n_updates_ == sum(p.mistakes_per_epoch_) > 0
@@ -66,8 +70,8 @@ def test_xor_warns_and_does_not_converge():
     X, t01 = xor(100, noise=0.1, seed=0)
     t = 2 * t01 - 1
     with pytest.warns(ConvergenceWarning, match="may not be linearly separable") as rec:
-        p = Perceptron(max_epochs=25).fit(X, t)
-    assert "max_epochs = 25" in str(rec[0].message)
+        p = Perceptron(epochs=25).fit(X, t)
+    assert "epochs = 25" in str(rec[0].message) and "raise epochs" in str(rec[0].message)
     assert not p.converged_
     assert p.n_epochs_ == 25 and len(p.mistakes_per_epoch_) == 25
     assert min(p.mistakes_per_epoch_) > 0
@@ -78,7 +82,7 @@ def test_basis_functions_make_xor_separable():
     X, t01 = xor(100, noise=0.1, seed=0)
     t = 2 * t01 - 1
     phi = PolynomialBasis(2).fit(X)            # (x1, x2, x1^2, x1 x2, x2^2): x1 x2 separates XOR
-    p = Perceptron(max_epochs=500).fit(phi(X), t)
+    p = Perceptron(epochs=500).fit(phi(X), t)
     assert p.converged_ and p.score(phi(X), t) == 1.0
 
 
@@ -92,16 +96,47 @@ def test_seed_and_float32():
     assert np.all(p32.predict(X.astype(np.float32)) == t)
 
 
+@pytest.mark.parametrize("model", [Perceptron, LeastSquaresClassifier])
+def test_zero_one_targets_give_zero_one_labels(model):
+    X, t = _separable(40, 5)
+    t01 = (t + 1) // 2
+    pm, zo = model().fit(X, t), model().fit(X, t01)
+    np.testing.assert_array_equal(zo.classes_, [0, 1])
+    np.testing.assert_array_equal(pm.classes_, [-1, 1])
+    np.testing.assert_array_equal(zo.coef_, pm.coef_)                # same model inside
+    np.testing.assert_array_equal(zo.predict(X), t01)
+    np.testing.assert_array_equal(pm.predict(X), t)
+    assert zo.score(X, t01) == pm.score(X, t) == 1.0
+    with pytest.raises(ValueError, match=r"labels of fit, classes_ = \[0, 1\]"):
+        zo.score(X, t)                                              # -1 is not one of its labels
+
+
+@pytest.mark.parametrize("model", [Perceptron, LeastSquaresClassifier])
+def test_two_class_models_refuse_ten_classes_and_say_what_to_do(model):
+    X, digit = load_digits()
+    with pytest.raises(ValueError, match=f"{model.__name__} is a two-class model.*10 classes"):
+        model().fit(X, digit)
+    with pytest.raises(ValueError, match=r"\{0, 1\} or \{-1, \+1\}; got \{1, 2\}"):
+        model().fit(X[:4], [1, 2, 1, 2])
+
+
+def test_scikit_learn_keywords_point_at_ours():
+    with pytest.raises(TypeError, match="random_state.*seed=3"):
+        Perceptron(random_state=3)
+    with pytest.raises(TypeError, match="max_epochs.*epochs=10"):
+        Perceptron(max_epochs=10)
+    with pytest.raises(TypeError, match="eta0.*eta=0.5"):
+        Perceptron(eta0=0.5)
+
+
 def test_bad_input():
     X, t = _separable(20, 4)
-    with pytest.raises(ValueError, match=r"2\*t - 1"):
-        Perceptron().fit(X, (t + 1) // 2)
     with pytest.raises(ValueError, match="same number of samples"):
         Perceptron().fit(X, t[:-2])
     with pytest.raises(ValueError, match="eta"):
         Perceptron(eta=0.0)
-    with pytest.raises(ValueError, match="max_epochs"):
-        Perceptron(max_epochs=0)
+    with pytest.raises(ValueError, match="epochs"):
+        Perceptron(epochs=0)
     Xn = X.copy()
     Xn[0, 0] = np.inf
     with pytest.raises(ValueError, match="X contains NaN or infinite"):

@@ -9,7 +9,7 @@ from hypothesis.extra.numpy import arrays
 from lecturenn.gradients import numerical_gradient
 from lecturenn.regularizers import L1, L2, Regularizer, get_regularizer
 
-pytestmark = pytest.mark.filterwarnings("error")
+pytestmark = [pytest.mark.losses, pytest.mark.filterwarnings("error")]
 
 
 @settings(max_examples=30, deadline=None)
@@ -30,7 +30,16 @@ def test_values_and_gradients_follow_the_lecture():
     Ws = [W, np.ones(3)]
     assert L2().value_params(Ws) == pytest.approx(7 + 1.5)
     assert [g.shape for g in L1().grad_params(Ws)] == [(2, 2), (3,)]
-    assert L1.kinks == (0.0,) and L2.kinks == ()
+
+
+def test_l1_has_a_kink_at_zero_and_l2_has_none():
+    # one-sided slopes at w = 0: L1 jumps from -1/2 to +1/2 (a kink), L2 is smooth (both 0)
+    h = 1e-6
+    for reg, jump in ((L1(), 1.0), (L2(), 0.0)):
+        right = (reg.value(np.array([h])) - reg.value(np.array([0.0]))) / h
+        left = (reg.value(np.array([0.0])) - reg.value(np.array([-h]))) / h
+        assert right - left == pytest.approx(jump, abs=1e-5)
+        assert (0.0 in reg.kinks) == (jump > 0)          # what gradient_check is told
 
 
 @pytest.mark.parametrize("reg", [L1(), L2()])
@@ -47,5 +56,3 @@ def test_get_regularizer():
     assert get_regularizer(r) is r
     with pytest.raises(ValueError, match="regularizer must be 'l2', 'l1', None"):
         get_regularizer("l3")
-    with pytest.raises(ValueError, match="weights W contains NaN"):
-        L2().value(np.array([np.nan]))

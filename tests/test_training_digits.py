@@ -8,12 +8,15 @@ stays far below).
 """
 
 import numpy as np
+import pytest
 
 from lecturenn.data import Standardizer, load_digits, train_test_split
 from lecturenn.losses import SoftmaxCrossEntropy
 from lecturenn.network import MLP
 from lecturenn.optim import train
 from lecturenn.regularizers import L2
+
+pytestmark = [pytest.mark.mlp, pytest.mark.sgd]
 
 
 def test_mlp_reaches_96_percent_on_the_digits():
@@ -27,7 +30,7 @@ def test_mlp_reaches_96_percent_on_the_digits():
         net = MLP([64, 128, 10], activation="relu", seed=seed)
         h = train(net, loss, X_tr, t_tr, eta=0.1, B=16, epochs=30, regularizer=L2(), lam=3.0,
                   seed=seed, X_val=X_te, t_val=t_te)
-        acc = float(np.mean(loss.predict(net.predict(X_te)) == t_te))
+        acc = float(np.mean(net.predict(X_te) == t_te))         # predict: class labels
         print(f"digits, seed {seed}: test accuracy {acc:.4f} after {h.n_updates} updates "
               f"in {h.time:.2f} s")
         assert acc == h.val_accuracy[-1]

@@ -126,6 +126,14 @@ def best_bias(s, t):
     return float(0.5 * (k[P - 1] + k[P]))
 
 
+def balance(a, t):
+    r"""Scale down the :math:`a_n` of the class with the larger sum so that :math:`\sum_n a_n t_n = 0`."""
+    P, M = a[t > 0].sum(), a[t < 0].sum()
+    if max(P, M) > 0:
+        a = np.where((t > 0) == (P > M), a * (min(P, M) / max(P, M)), a)
+    return a
+
+
 def optimal_bias(X, t, w):
     r"""The best bias :math:`b` for fixed weights :math:`\mathbf{w}` (C plays no role: b is not regularised)."""
     X, t = check_Xt(X, t)
@@ -149,23 +157,30 @@ class LinearSVM(LinearClassifier):
 
     **One step** on a minibatch :math:`\mathcal{B}` (:meth:`step`): the batch's part
     of the subgradient, :math:`\mathbf{g} = \sum_{n\in\mathcal{B}} (a_n - C\theta_n)
-    t_n\mathbf{x}_n` (for :math:`\mathcal{B}` = all samples exactly
-    :math:`\mathbf{w} - C\sum_n\theta_n t_n\mathbf{x}_n`), with :math:`\theta_n` the margin
-    violators under the batch's best bias (:func:`margin_violators`; on all samples
-    that is the exact best :math:`b`). The step size is Polyak's, with the batch's share
-    of the certified gap in place of the unknown distance to the optimum,
-    :math:`\eta = \min\{1, \Delta_\mathcal{B} / \|\mathbf{g}\|^2\}`,
+    t_n\mathbf{x}_n` and :math:`g_b = \sum_{n\in\mathcal{B}} (a_n - C\theta_n) t_n`
+    (for :math:`\mathcal{B}` = all samples exactly :math:`\mathbf{w} - C\sum_n\theta_n
+    t_n\mathbf{x}_n` and :math:`-C\sum_n\theta_n t_n`). For B >= 2, :math:`\theta_n` marks
+    the margin violators under the batch's best bias (:func:`margin_violators`; on all
+    samples that is the exact best :math:`b`), so :math:`g_b = 0` and
+    :math:`\sum_n a_n t_n = 0` holds throughout. For B = 1 (stochastic learning),
+    :math:`\theta_n = [t_n y(\mathbf{x}_n) < 1]` under the current bias, and the bias takes
+    its step :math:`b \leftarrow b - \eta g_b` like a weight with input 1. The step size is
+    Polyak's, with the batch's share of the certified gap in place of the unknown distance
+    to the optimum, :math:`\eta = \min\{1, \Delta_\mathcal{B} / (\|\mathbf{g}\|^2 + g_b^2)\}`,
     :math:`\Delta_\mathcal{B} = \sum_{n\in\mathcal{B}} (C\theta_n - a_n)(1 - t_n
-    \mathbf{w}^\top\mathbf{x}_n)`, which is also the step that raises :math:`L_d` most.
-    After each epoch the bias is set to its exact best value (:func:`optimal_bias`) and
-    the best model so far is kept.
+    y(\mathbf{x}_n))`; for one sample it puts :math:`\mathbf{x}_n` exactly on its margin
+    unless :math:`a_n` reaches 0 or C first. After each epoch the coefficients of the
+    class with the larger :math:`\sum a_n` are scaled down until :math:`\sum_n a_n t_n = 0`
+    (a no-op unless B = 1), the bias is set to its exact best value (:func:`optimal_bias`)
+    and the best model so far is kept.
 
     Parameters
     ----------
     C : float, default 1.0
         Weight of the slack penalty :math:`C\sum_n\xi_n`.
     B : int or None, default 64
-        Minibatch size; ``None`` (or B >= N) is full batch: one step per epoch.
+        Minibatch size; 1 is stochastic learning, ``None`` (or B >= N) is full batch: one
+        step per epoch.
     epochs : int, default 2000
         Maximum number of passes over the data.
     tol : float, default 0.01
@@ -210,10 +225,8 @@ class LinearSVM(LinearClassifier):
 
     def _check_params(self):
         check_C(self.C)
-        if self.B is not None and check_int_range(self.B, "minibatch size B", low=1) < 2:
-            raise ValueError("minibatch size B must be at least 2 (or None for full batch); got B = 1: "
-                             "with an unregularised bias one sample alone cannot move, because the "
-                             "coefficients keep sum_n a_n t_n = 0")
+        if self.B is not None:
+            check_int_range(self.B, "minibatch size B", low=1)
         check_int_range(self.epochs, "epochs", low=1)
         check_positive(self.tol, "tol (certified relative gap)", strict=False)
         check_seed(self.seed)
@@ -229,10 +242,13 @@ class LinearSVM(LinearClassifier):
         w, a = np.zeros(D), np.zeros(N)             # w = sum_n a_n t_n x_n all along
         E_best, L, start = np.inf, 0.0, time.perf_counter()
         self.objective_history_, self.gap_history_, self.time_history_ = [], [], []
+        b = best_bias(X @ w, t)
         for epoch in range(1, self.epochs + 1):
             order = rng.permutation(N)
             for batch in np.array_split(order, max(1, N // B)):
-                a[batch] = self.step(X[batch], t[batch], w, a[batch])
+                a[batch], b = self.step(X[batch], t[batch], w, a[batch], b)
+            a = balance(a, t)                       # restore sum_n a_n t_n = 0
+            w = (a * t) @ X
             s = X @ w
             b = best_bias(s, t)
             E = error(s + b, t, w, C)
@@ -248,17 +264,17 @@ class LinearSVM(LinearClassifier):
         self._set_result(X, t, coef, intercept, E_best, L, a, epoch)
         return self
 
-    def step(self, X, t, w, a):
-        r"""One subgradient step on the minibatch (X, t); updates w in place, returns the new a."""
+    def step(self, X, t, w, a, b):
+        r"""One subgradient step on the minibatch (X, t); updates w in place, returns the new a and b."""
         k = t - X @ w                               # the bias that puts x_n on its margin
-        theta = margin_violators(k, t, a @ t / self.C)
+        theta = margin_violators(k, t, a @ t / self.C) if len(t) > 1 else t * (k - b) > 0
         d = self.C * theta - a                      # a_n moves towards C (violator) or 0
-        g = -(d * t) @ X                            # sum a_n t_n x_n - C sum theta_n t_n x_n
-        gap = (d * t) @ k                           # this batch's part of E - L_d
-        gg = g @ g
+        g, g_b = -(d * t) @ X, -(d @ t)             # the batch's part of g_w = w - C sum theta_n t_n x_n, g_b
+        gap = (d * t) @ (k - b)                     # this batch's part of E - L_d
+        gg = g @ g + g_b ** 2
         eta = min(1.0, gap / gg) if gap > 0 and gg > 0 else 0.0   # Polyak step
         w -= eta * g
-        return a + eta * d
+        return a + eta * d, b - eta * g_b
 
     def _set_result(self, X, t, coef, intercept, E, L, a, epochs):
         self.coef_, self.intercept_, self.objective_ = coef, float(intercept), float(E)

@@ -242,11 +242,13 @@ class LinearSVM(LinearClassifier):
         w, a = np.zeros(D), np.zeros(N)             # w = sum_n a_n t_n x_n all along
         E_best, L, start = np.inf, 0.0, time.perf_counter()
         self.objective_history_, self.gap_history_, self.time_history_ = [], [], []
-        b = best_bias(X @ w, t)
+        b, seen, R2, E_last = best_bias(X @ w, t), 0, float((X * X).sum()) / N, np.inf
         for epoch in range(1, self.epochs + 1):
             order = rng.permutation(N)
             for batch in np.array_split(order, max(1, N // B)):
-                a[batch], b = self.step(X[batch], t[batch], w, a[batch], b)
+                seen += len(batch)                  # while E falls: steps that decay like 1/sqrt(seen)
+                eta_max = min(1.0, 1.0 / (C * np.sqrt(R2 * seen))) if E_last > -np.inf else 1.0
+                a[batch], b = self.step(X[batch], t[batch], w, a[batch], b, eta_max)
             a = balance(a, t)                       # restore sum_n a_n t_n = 0
             w = (a * t) @ X
             s = X @ w
@@ -254,6 +256,7 @@ class LinearSVM(LinearClassifier):
             E = error(s + b, t, w, C)
             if E < E_best:
                 E_best, coef, intercept = E, w.copy(), b
+            E_last = E if E < E_last else -np.inf   # once E rises: Polyak steps only
             L = a.sum() - 0.5 * float(w @ w)        # L_d(a) <= E* <= E_best
             gap = (E_best - L) / L if L > 0 else np.inf
             self.objective_history_.append(E_best)
@@ -264,7 +267,7 @@ class LinearSVM(LinearClassifier):
         self._set_result(X, t, coef, intercept, E_best, L, a, epoch)
         return self
 
-    def step(self, X, t, w, a, b):
+    def step(self, X, t, w, a, b, eta_max=1.0):
         r"""One subgradient step on the minibatch (X, t); updates w in place, returns the new a and b."""
         k = t - X @ w                               # the bias that puts x_n on its margin
         theta = margin_violators(k, t, a @ t / self.C) if len(t) > 1 else t * (k - b) > 0
@@ -272,7 +275,7 @@ class LinearSVM(LinearClassifier):
         g, g_b = -(d * t) @ X, -(d @ t)             # the batch's part of g_w = w - C sum theta_n t_n x_n, g_b
         gap = (d * t) @ (k - b)                     # this batch's part of E - L_d
         gg = g @ g + g_b ** 2
-        eta = min(1.0, gap / gg) if gap > 0 and gg > 0 else 0.0   # Polyak step
+        eta = min(eta_max, gap / gg) if gap > 0 and gg > 0 else 0.0   # Polyak step
         w -= eta * g
         return a + eta * d, b - eta * g_b
 

@@ -155,24 +155,23 @@ class LinearSVM(LinearClassifier):
     :math:`L_d(\mathbf{a}) = \sum_n a_n - \frac12\|\mathbf{w}\|^2` is a lower bound on
     the optimum :math:`E^\star`: :math:`E - L_d` certifies how far :math:`E` is from it.
 
-    **One step** on a minibatch :math:`\mathcal{B}` (:meth:`step`): the batch's part
+    **One step** on a minibatch :math:`\mathcal{B}` (:meth:`step`) takes the batch's part
     of the subgradient, :math:`\mathbf{g} = \sum_{n\in\mathcal{B}} (a_n - C\theta_n)
-    t_n\mathbf{x}_n` and :math:`g_b = \sum_{n\in\mathcal{B}} (a_n - C\theta_n) t_n`
-    (for :math:`\mathcal{B}` = all samples exactly :math:`\mathbf{w} - C\sum_n\theta_n
-    t_n\mathbf{x}_n` and :math:`-C\sum_n\theta_n t_n`). For B >= 2, :math:`\theta_n` marks
-    the margin violators under the batch's best bias (:func:`margin_violators`; on all
-    samples that is the exact best :math:`b`), so :math:`g_b = 0` and
-    :math:`\sum_n a_n t_n = 0` holds throughout. For B = 1 (stochastic learning),
-    :math:`\theta_n = [t_n y(\mathbf{x}_n) < 1]` under the current bias, and the bias takes
-    its step :math:`b \leftarrow b - \eta g_b` like a weight with input 1. The step size is
-    Polyak's, with the batch's share of the certified gap in place of the unknown distance
-    to the optimum, :math:`\eta = \min\{1, \Delta_\mathcal{B} / (\|\mathbf{g}\|^2 + g_b^2)\}`,
+    t_n\mathbf{x}_n`, :math:`g_b = \sum_{n\in\mathcal{B}} (a_n - C\theta_n) t_n` (all
+    samples: :math:`\mathbf{w} - C\sum_n\theta_n t_n\mathbf{x}_n`, :math:`-C\sum_n\theta_n
+    t_n`). For B >= 2, :math:`\theta_n` are the violators under the batch's best bias
+    (:func:`margin_violators`), so :math:`g_b = 0` and :math:`\sum_n a_n t_n` stays 0; for
+    B = 1 (stochastic learning) :math:`\theta_n = [t_n y(\mathbf{x}_n) < 1]` and b steps
+    like a weight with input 1. The step size is Polyak's with the batch's share of the gap,
     :math:`\Delta_\mathcal{B} = \sum_{n\in\mathcal{B}} (C\theta_n - a_n)(1 - t_n
-    y(\mathbf{x}_n))`; for one sample it puts :math:`\mathbf{x}_n` exactly on its margin
-    unless :math:`a_n` reaches 0 or C first. After each epoch the coefficients of the
-    class with the larger :math:`\sum a_n` are scaled down until :math:`\sum_n a_n t_n = 0`
-    (a no-op unless B = 1), the bias is set to its exact best value (:func:`optimal_bias`)
-    and the best model so far is kept.
+    y(\mathbf{x}_n))`: :math:`\eta = \min\{\eta_{\max}, \Delta_\mathcal{B} /
+    (\|\mathbf{g}\|^2 + g_b^2)\}` (one sample lands on its margin). :math:`\eta_{\max} \le 1`
+    keeps :math:`0 \le a_n \le C`; as the early gap overstates the distance to the optimum,
+    :math:`\eta_{\max} = 1/(C R\sqrt{m})` decays like an SGD step (m samples seen,
+    :math:`R^2` the mean :math:`\|\mathbf{x}_n\|^2`) until the first epoch in which
+    :math:`E` rises, and is 1 after it. Each epoch ends by scaling down the :math:`a_n` of
+    the class with the larger sum until :math:`\sum_n a_n t_n = 0` (B = 1), setting b to
+    its exact best value (:func:`optimal_bias`) and keeping the best model so far.
 
     Parameters
     ----------
@@ -242,12 +241,12 @@ class LinearSVM(LinearClassifier):
         w, a = np.zeros(D), np.zeros(N)             # w = sum_n a_n t_n x_n all along
         E_best, L, start = np.inf, 0.0, time.perf_counter()
         self.objective_history_, self.gap_history_, self.time_history_ = [], [], []
-        b, seen, R2, E_last = best_bias(X @ w, t), 0, float((X * X).sum()) / N, np.inf
+        b, seen, R2, E_prev, decay = best_bias(X @ w, t), 0, float((X * X).sum()) / N, np.inf, True
         for epoch in range(1, self.epochs + 1):
             order = rng.permutation(N)
             for batch in np.array_split(order, max(1, N // B)):
                 seen += len(batch)                  # while E falls: steps that decay like 1/sqrt(seen)
-                eta_max = min(1.0, 1.0 / (C * np.sqrt(R2 * seen))) if E_last > -np.inf else 1.0
+                eta_max = min(1.0, 1.0 / (C * np.sqrt(R2 * seen))) if decay else 1.0
                 a[batch], b = self.step(X[batch], t[batch], w, a[batch], b, eta_max)
             a = balance(a, t)                       # restore sum_n a_n t_n = 0
             w = (a * t) @ X
@@ -256,7 +255,7 @@ class LinearSVM(LinearClassifier):
             E = error(s + b, t, w, C)
             if E < E_best:
                 E_best, coef, intercept = E, w.copy(), b
-            E_last = E if E < E_last else -np.inf   # once E rises: Polyak steps only
+            decay, E_prev = decay and E < E_prev, E  # once E rises: Polyak steps only
             L = a.sum() - 0.5 * float(w @ w)        # L_d(a) <= E* <= E_best
             gap = (E_best - L) / L if L > 0 else np.inf
             self.objective_history_.append(E_best)

@@ -167,9 +167,9 @@ class LinearSVM(LinearClassifier):
     y(\mathbf{x}_n))`: :math:`\eta = \min\{\eta_{\max}, \Delta_\mathcal{B} /
     (\|\mathbf{g}\|^2 + g_b^2)\}` (one sample lands on its margin). :math:`\eta_{\max} \le 1`
     keeps :math:`0 \le a_n \le C`; as the early gap overstates the distance to the optimum,
-    :math:`\eta_{\max} = 1/(C R\sqrt{m})` decays like an SGD step (m samples seen,
-    :math:`R^2` the mean :math:`\|\mathbf{x}_n\|^2`) until the first epoch in which
-    :math:`E` rises, and is 1 after it. Each epoch ends by scaling down the :math:`a_n` of
+    :math:`\eta_{\max} = 2/(C R\sqrt{m})` decays like an SGD step (m samples seen,
+    :math:`R^2` the mean :math:`\|\mathbf{x}_n\|^2`; the epoch's average iterate is a
+    candidate model too) until the first epoch in which :math:`E` rises, and is 1 after it. Each epoch ends by scaling down the :math:`a_n` of
     the class with the larger sum until :math:`\sum_n a_n t_n = 0` (B = 1), setting b to
     its exact best value (:func:`optimal_bias`) and keeping the best model so far.
 
@@ -244,18 +244,24 @@ class LinearSVM(LinearClassifier):
         b, seen, R2, E_prev, decay = best_bias(X @ w, t), 0, float((X * X).sum()) / N, np.inf, True
         for epoch in range(1, self.epochs + 1):
             order = rng.permutation(N)
+            w_avg, steps = np.zeros(D), 0
             for batch in np.array_split(order, max(1, N // B)):
-                seen += len(batch)                  # while E falls: steps that decay like 1/sqrt(seen)
-                eta_max = min(1.0, 1.0 / (C * np.sqrt(R2 * seen))) if decay else 1.0
+                seen, steps = seen + len(batch), steps + 1   # while E falls: steps decay like 1/sqrt(seen)
+                eta_max = min(1.0, 2.0 / (C * np.sqrt(R2 * seen))) if decay else 1.0
                 a[batch], b = self.step(X[batch], t[batch], w, a[batch], b, eta_max)
-            a = balance(a, t)                       # restore sum_n a_n t_n = 0
-            w = (a * t) @ X
-            s = X @ w
-            b = best_bias(s, t)
-            E = error(s + b, t, w, C)
-            if E < E_best:
-                E_best, coef, intercept = E, w.copy(), b
-            decay, E_prev = decay and E < E_prev, E  # once E rises: Polyak steps only
+                w_avg += (w - w_avg) / steps        # the epoch's average iterate
+            if B == 1:                              # restore sum_n a_n t_n = 0
+                a = balance(a, t)
+                w = (a * t) @ X
+            E_epoch = np.inf
+            for v in ((w_avg, w) if decay else (w,)):   # the average is a candidate while steps decay
+                s = X @ v
+                b = best_bias(s, t)                 # ends with the exact best bias of w
+                E = error(s + b, t, v, C)
+                if E < E_best:
+                    E_best, coef, intercept = E, v.copy(), b
+                E_epoch = min(E_epoch, E)
+            decay, E_prev = decay and E_epoch < E_prev, E_epoch   # once E rises: Polyak steps only
             L = a.sum() - 0.5 * float(w @ w)        # L_d(a) <= E* <= E_best
             gap = (E_best - L) / L if L > 0 else np.inf
             self.objective_history_.append(E_best)

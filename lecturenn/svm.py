@@ -244,12 +244,14 @@ class LinearSVM(LinearClassifier):
         b, seen, R2, E_prev, decay = best_bias(X @ w, t), 0, float((X * X).sum()) / N, np.inf, True
         for epoch in range(1, self.epochs + 1):
             order = rng.permutation(N)
+            Xo, to, ao = X[order], t[order], a[order]   # the epoch's order; batches are slices of it
             w_avg, steps = np.zeros(D), 0
-            for batch in np.array_split(order, max(1, N // B)):
-                seen, steps = seen + len(batch), steps + 1   # while E falls: steps decay like 1/sqrt(seen)
+            for Xb, tb, ab in zip(*(np.array_split(v, max(1, N // B)) for v in (Xo, to, ao))):
+                seen, steps = seen + len(tb), steps + 1   # while E falls: steps decay like 1/sqrt(seen)
                 eta_max = min(1.0, 2.0 / (C * np.sqrt(R2 * seen))) if decay else 1.0
-                a[batch], b = self.step(X[batch], t[batch], w, a[batch], b, eta_max)
+                ab[:], b = self.step(Xb, tb, w, ab, b, eta_max)
                 w_avg += (w - w_avg) / steps        # the epoch's average iterate
+            a[order] = ao
             if B == 1:                              # restore sum_n a_n t_n = 0
                 a = balance(a, t)
                 w = (a * t) @ X

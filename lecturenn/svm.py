@@ -126,6 +126,14 @@ def best_bias(s, t):
     return float(0.5 * (k[P - 1] + k[P]))
 
 
+def balance(a, t):
+    r"""Scale down the :math:`a_n` of the class with the larger sum so that :math:`\sum_n a_n t_n = 0`."""
+    P, M = a[t > 0].sum(), a[t < 0].sum()
+    if max(P, M) > 0:
+        a = np.where((t > 0) == (P > M), a * (min(P, M) / max(P, M)), a)
+    return a
+
+
 def optimal_bias(X, t, w):
     r"""The best bias :math:`b` for fixed weights :math:`\mathbf{w}` (C plays no role: b is not regularised)."""
     X, t = check_Xt(X, t)
@@ -147,25 +155,31 @@ class LinearSVM(LinearClassifier):
     :math:`L_d(\mathbf{a}) = \sum_n a_n - \frac12\|\mathbf{w}\|^2` is a lower bound on
     the optimum :math:`E^\star`: :math:`E - L_d` certifies how far :math:`E` is from it.
 
-    **One step** on a minibatch :math:`\mathcal{B}` (:meth:`step`): the batch's part
+    **One step** on a minibatch :math:`\mathcal{B}` (:meth:`step`) takes the batch's part
     of the subgradient, :math:`\mathbf{g} = \sum_{n\in\mathcal{B}} (a_n - C\theta_n)
-    t_n\mathbf{x}_n` (for :math:`\mathcal{B}` = all samples exactly
-    :math:`\mathbf{w} - C\sum_n\theta_n t_n\mathbf{x}_n`), with :math:`\theta_n` the margin
-    violators under the batch's best bias (:func:`margin_violators`; on all samples
-    that is the exact best :math:`b`). The step size is Polyak's, with the batch's share
-    of the certified gap in place of the unknown distance to the optimum,
-    :math:`\eta = \min\{1, \Delta_\mathcal{B} / \|\mathbf{g}\|^2\}`,
+    t_n\mathbf{x}_n`, :math:`g_b = \sum_{n\in\mathcal{B}} (a_n - C\theta_n) t_n` (all
+    samples: :math:`\mathbf{w} - C\sum_n\theta_n t_n\mathbf{x}_n`, :math:`-C\sum_n\theta_n
+    t_n`). For B >= 2, :math:`\theta_n` are the violators under the batch's best bias
+    (:func:`margin_violators`), so :math:`g_b = 0` and :math:`\sum_n a_n t_n` stays 0; for
+    B = 1 (stochastic learning) :math:`\theta_n = [t_n y(\mathbf{x}_n) < 1]` and b steps
+    like a weight with input 1. The step size is Polyak's with the batch's share of the gap,
     :math:`\Delta_\mathcal{B} = \sum_{n\in\mathcal{B}} (C\theta_n - a_n)(1 - t_n
-    \mathbf{w}^\top\mathbf{x}_n)`, which is also the step that raises :math:`L_d` most.
-    After each epoch the bias is set to its exact best value (:func:`optimal_bias`) and
-    the best model so far is kept.
+    y(\mathbf{x}_n))`: :math:`\eta = \min\{\eta_{\max}, \Delta_\mathcal{B} /
+    (\|\mathbf{g}\|^2 + g_b^2)\}` (one sample lands on its margin). :math:`\eta_{\max} \le 1`
+    keeps :math:`0 \le a_n \le C`; as the early gap overstates the distance to the optimum,
+    :math:`\eta_{\max} = 2/(C R\sqrt{m})` decays like an SGD step (m samples seen,
+    :math:`R^2` the mean :math:`\|\mathbf{x}_n\|^2`; the epoch's average iterate is a
+    candidate model too) until the first epoch in which :math:`E` rises, and is 1 after it. Each epoch ends by scaling down the :math:`a_n` of
+    the class with the larger sum until :math:`\sum_n a_n t_n = 0` (B = 1), setting b to
+    its exact best value (:func:`optimal_bias`) and keeping the best model so far.
 
     Parameters
     ----------
     C : float, default 1.0
         Weight of the slack penalty :math:`C\sum_n\xi_n`.
     B : int or None, default 64
-        Minibatch size; ``None`` (or B >= N) is full batch: one step per epoch.
+        Minibatch size; 1 is stochastic learning, ``None`` (or B >= N) is full batch: one
+        step per epoch.
     epochs : int, default 2000
         Maximum number of passes over the data.
     tol : float, default 0.01
@@ -210,10 +224,8 @@ class LinearSVM(LinearClassifier):
 
     def _check_params(self):
         check_C(self.C)
-        if self.B is not None and check_int_range(self.B, "minibatch size B", low=1) < 2:
-            raise ValueError("minibatch size B must be at least 2 (or None for full batch); got B = 1: "
-                             "with an unregularised bias one sample alone cannot move, because the "
-                             "coefficients keep sum_n a_n t_n = 0")
+        if self.B is not None:
+            check_int_range(self.B, "minibatch size B", low=1)
         check_int_range(self.epochs, "epochs", low=1)
         check_positive(self.tol, "tol (certified relative gap)", strict=False)
         check_seed(self.seed)
@@ -229,15 +241,29 @@ class LinearSVM(LinearClassifier):
         w, a = np.zeros(D), np.zeros(N)             # w = sum_n a_n t_n x_n all along
         E_best, L, start = np.inf, 0.0, time.perf_counter()
         self.objective_history_, self.gap_history_, self.time_history_ = [], [], []
+        b, seen, R2, E_prev, decay = best_bias(X @ w, t), 0, float((X * X).sum()) / N, np.inf, True
         for epoch in range(1, self.epochs + 1):
             order = rng.permutation(N)
-            for batch in np.array_split(order, max(1, N // B)):
-                a[batch] = self.step(X[batch], t[batch], w, a[batch])
-            s = X @ w
-            b = best_bias(s, t)
-            E = error(s + b, t, w, C)
-            if E < E_best:
-                E_best, coef, intercept = E, w.copy(), b
+            Xo, to, ao = X[order], t[order], a[order]   # the epoch's order; batches are slices of it
+            w_avg, steps = np.zeros(D), 0
+            for Xb, tb, ab in zip(*(np.array_split(v, max(1, N // B)) for v in (Xo, to, ao))):
+                seen, steps = seen + len(tb), steps + 1   # while E falls: steps decay like 1/sqrt(seen)
+                eta_max = min(1.0, 2.0 / (C * np.sqrt(R2 * seen))) if decay else 1.0
+                ab[:], b = self.step(Xb, tb, w, ab, b, eta_max)
+                w_avg += (w - w_avg) / steps        # the epoch's average iterate
+            a[order] = ao
+            if B == 1:                              # restore sum_n a_n t_n = 0
+                a = balance(a, t)
+                w = (a * t) @ X
+            E_epoch = np.inf
+            for v in ((w_avg, w) if decay else (w,)):   # the average is a candidate while steps decay
+                s = X @ v
+                b = best_bias(s, t)                 # ends with the exact best bias of w
+                E = error(s + b, t, v, C)
+                if E < E_best:
+                    E_best, coef, intercept = E, v.copy(), b
+                E_epoch = min(E_epoch, E)
+            decay, E_prev = decay and E_epoch < E_prev, E_epoch   # once E rises: Polyak steps only
             L = a.sum() - 0.5 * float(w @ w)        # L_d(a) <= E* <= E_best
             gap = (E_best - L) / L if L > 0 else np.inf
             self.objective_history_.append(E_best)
@@ -248,17 +274,17 @@ class LinearSVM(LinearClassifier):
         self._set_result(X, t, coef, intercept, E_best, L, a, epoch)
         return self
 
-    def step(self, X, t, w, a):
-        r"""One subgradient step on the minibatch (X, t); updates w in place, returns the new a."""
+    def step(self, X, t, w, a, b, eta_max=1.0):
+        r"""One subgradient step on the minibatch (X, t); updates w in place, returns the new a and b."""
         k = t - X @ w                               # the bias that puts x_n on its margin
-        theta = margin_violators(k, t, a @ t / self.C)
+        theta = margin_violators(k, t, a @ t / self.C) if len(t) > 1 else t * (k - b) > 0
         d = self.C * theta - a                      # a_n moves towards C (violator) or 0
-        g = -(d * t) @ X                            # sum a_n t_n x_n - C sum theta_n t_n x_n
-        gap = (d * t) @ k                           # this batch's part of E - L_d
-        gg = g @ g
-        eta = min(1.0, gap / gg) if gap > 0 and gg > 0 else 0.0   # Polyak step
+        g, g_b = -(d * t) @ X, -(d @ t)             # the batch's part of g_w = w - C sum theta_n t_n x_n, g_b
+        gap = (d * t) @ (k - b)                     # this batch's part of E - L_d
+        gg = g @ g + g_b ** 2
+        eta = min(eta_max, gap / gg) if gap > 0 and gg > 0 else 0.0   # Polyak step
         w -= eta * g
-        return a + eta * d
+        return a + eta * d, b - eta * g_b
 
     def _set_result(self, X, t, coef, intercept, E, L, a, epochs):
         self.coef_, self.intercept_, self.objective_ = coef, float(intercept), float(E)

@@ -188,7 +188,7 @@ def test_default_linear_svm_is_within_one_percent_of_the_optimum(name, C):
     assert svm.gap_ == pytest.approx((svm.objective_ - svm.dual_objective_) / svm.dual_objective_)
 
 
-@pytest.mark.parametrize("B", [2, 5, 64, None, 10_000])
+@pytest.mark.parametrize("B", [1, 2, 5, 64, None, 10_000])
 def test_the_dual_point_is_feasible_and_a_lower_bound_for_any_B(B):
     X, t = _random_set(90, 3, seed=2)
     C = 2.0
@@ -223,9 +223,45 @@ def test_a_full_batch_step_is_the_lecture_subgradient_step():
     L = a.sum() - 0.5 * w @ w
     eta = min(1.0, (E - L) / (g @ g))
     w_new = w.copy()
-    svm.step(X, t.astype(float), w_new, a)
+    a_new, b_new = svm.step(X, t.astype(float), w_new, a, b)
     np.testing.assert_allclose(w_new, w - eta * g, rtol=1e-10, atol=1e-12)
+    assert b_new == pytest.approx(b, abs=1e-9)       # all samples keep sum_n a_n t_n = 0: b stays
     assert abs(g_b) <= C                             # the best bias: at most one sample on the fence
+
+
+@pytest.mark.parametrize("a_n, x_n, t_n", [(0.0, [0.2, -0.1, 0.3], 1.0),      # violator, a_n = 0
+                                            (0.4, [1.0, 2.0, -0.5], -1.0),    # outside its margin
+                                            (0.1, [3.0, -2.0, 1.0], 1.0)])    # violator, step capped at C
+def test_a_single_sample_step_is_the_lecture_stochastic_subgradient_step(a_n, x_n, t_n):
+    """B = 1: the sample's part of the lecture's subgradient, g_w = (a_n - C theta_n) t_n x_n and
+    g_b = (a_n - C theta_n) t_n, with theta_n = [t_n (w^T x_n + b) < 1], and eta = min(1, gap / ||g||^2)."""
+    C, b = 0.5, -0.2
+    w = np.array([0.3, -0.4, 0.1])
+    x_n = np.array(x_n)
+    m = 1.0 - t_n * (w @ x_n + b)                    # > 0: inside the margin
+    theta = float(m > 0)
+    g, g_b = (a_n - C * theta) * t_n * x_n, (a_n - C * theta) * t_n
+    eta = min(1.0, (C * theta - a_n) * m / (g @ g + g_b ** 2))
+    w_new = w.copy()
+    a_new, b_new = LinearSVM(C=C, B=1).step(x_n[None, :], np.array([t_n]), w_new, np.array([a_n]), b)
+    np.testing.assert_allclose(w_new, w - eta * g, rtol=1e-12, atol=1e-15)
+    assert b_new == pytest.approx(b - eta * g_b, rel=1e-12, abs=1e-15)
+    np.testing.assert_allclose(a_new, [a_n + eta * (C * theta - a_n)], rtol=1e-12)
+    assert 0.0 <= a_new[0] <= C and eta > 0
+    if eta < 1:                                      # an uncapped step puts x_n exactly on its margin
+        assert t_n * (w_new @ x_n + b_new) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name, C", [("moons", 1.0), ("blobs", 10.0), ("digits 3v8", 0.1)])
+def test_stochastic_steps_B1_reach_the_certified_tolerance(name, C):
+    X, t = _named_set(name)
+    E_star = solve_dual(X, t, C=C).primal_objective
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        svm = LinearSVM(C=C, B=1).fit(X, t)
+    assert svm.converged_ and svm.gap_ <= 0.01
+    assert E_star * (1 - 1e-9) <= svm.objective_ <= 1.01 * E_star
+    assert abs(svm.a_ @ t) <= 1e-9 * C * len(t) and np.all((svm.a_ >= 0) & (svm.a_ <= C))
 
 
 def test_margin_violators_by_hand():
@@ -399,8 +435,8 @@ def test_bad_shapes_and_values():
         LinearSVM().predict(X)
     with pytest.raises(ValueError, match="minibatch size B"):
         LinearSVM(B=0)
-    with pytest.raises(ValueError, match="at least 2.*one sample alone cannot move"):
-        LinearSVM(B=1)
+    with pytest.raises(ValueError, match="minibatch size B"):
+        LinearSVM(B=-3)
     with pytest.raises(ValueError, match="epochs"):
         LinearSVM(epochs=0)
     with pytest.raises(ValueError, match="kernel"):

@@ -139,6 +139,38 @@ def test_notebook_is_stored_clean(nb_path):
 
 
 @pytest.mark.parametrize("nb_path", book_notebooks(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_cells_hidden_on_the_site_are_collapsed_in_jupyter(nb_path):
+    """remove-/hide- tags hide a cell on the site; jupyter.source_hidden/outputs_hidden in Jupyter."""
+    from lecturenn.tooling.notebook_cells import missing
+
+    nb = json.loads(nb_path.read_text())
+    gaps = missing(nb)
+    assert not gaps, (f"cells hidden on the site but open in Jupyter: {gaps}; run "
+                      f"`python -m lecturenn.tooling.notebook_cells book`")
+
+
+def test_the_collapse_tool_sets_exactly_the_flags_jupyter_reads(tmp_path):
+    from lecturenn.tooling.notebook_cells import main
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("1", metadata={"tags": ["remove-cell"]}),
+                nbformat.v4.new_code_cell("2", metadata={"tags": ["hide-input"]}),
+                nbformat.v4.new_code_cell("3", metadata={"tags": ["hide-output"]}),
+                nbformat.v4.new_code_cell("4"),
+                nbformat.v4.new_markdown_cell("x", metadata={"tags": ["remove-cell"]})]
+    path = tmp_path / "a.ipynb"
+    nbformat.write(nb, path)
+    assert main(["--check", str(tmp_path)]) == 1
+    assert main([str(tmp_path)]) == 0 and main(["--check", str(tmp_path)]) == 0
+    got = [c["metadata"].get("jupyter", {}) for c in json.loads(path.read_text())["cells"]]
+    assert got == [{"source_hidden": True, "outputs_hidden": True}, {"source_hidden": True},
+                   {"outputs_hidden": True}, {}, {"source_hidden": True}]
+    before = path.read_text()
+    main([str(tmp_path)])
+    assert path.read_text() == before, "running it twice changes nothing"
+
+
+@pytest.mark.parametrize("nb_path", book_notebooks(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_notebook_starts_with_setup_cell_and_title(nb_path):
     nb = nbformat.read(nb_path, as_version=4)
     url = config()["repository"]["url"]

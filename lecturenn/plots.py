@@ -450,7 +450,7 @@ def decision_boundary(predict_fn, X, t=None, *, ax=None, grid=200, kind="auto",
     if title:
         ax.set_title(title)
     if legend and (t is not None or support is not None):
-        ax.legend(loc="best", fontsize="small", framealpha=0.85)
+        ax.legend(loc="best", fontsize=MIN_FONT_PT, framealpha=0.85)
     return ax
 
 
@@ -530,7 +530,7 @@ def plot_history(history, *, ax=None, metric="loss", label=None, val=True, steps
         last = np.flatnonzero(finite)[-1] if finite.any() else 0
         ax.plot([epochs[last]], [y_train[last]], "x", color="k", ms=9, mew=2, zorder=4)
         ax.annotate("diverged", (epochs[last], y_train[last]), textcoords="offset points", xytext=(6, 6),
-                    fontsize="small")
+                    fontsize=MIN_FONT_PT)
     ax.set_xlabel("epoch")
     ax.set_ylabel("error $E$" if metric == "loss" else "accuracy")
     if logy and metric == "loss":
@@ -538,7 +538,7 @@ def plot_history(history, *, ax=None, metric="loss", label=None, val=True, steps
     ax.grid(True, alpha=0.3)
     if title:
         ax.set_title(title)
-    ax.legend(loc="best", fontsize="small")
+    ax.legend(loc="best", fontsize=MIN_FONT_PT)
     return ax
 
 
@@ -645,7 +645,7 @@ def error_functions(ty=None, which=("zero_one", "hinge", "squared", "cross_entro
     if title:
         ax.set_title(title)
     if legend:
-        ax.legend(loc="upper right", fontsize="small")
+        ax.legend(loc="upper right", fontsize=MIN_FONT_PT)
     return ax
 
 
@@ -738,7 +738,7 @@ def loss_gradients(ty=None, which=("squared", "cross_entropy", "hinge", "zero_on
     if title:
         ax.set_title(title)
     if legend:
-        ax.legend(loc="upper center", fontsize="small")
+        ax.legend(loc="upper center", fontsize=MIN_FONT_PT)
     return ax
 
 
@@ -834,7 +834,7 @@ def descent_path(E_fn, path=None, *, ax=None, levels=20, log_levels=False, grid=
     if title:
         ax.set_title(title)
     if label is not None:
-        ax.legend(loc="best", fontsize="small")
+        ax.legend(loc="best", fontsize=MIN_FONT_PT)
     return ax
 
 
@@ -951,7 +951,7 @@ def hidden_features(model, X, layer=1, *, ax=None, t=None, units=None, grid=100,
         ax.set_yticks([])
         if title:
             where = "output" if layer == L else f"layer {layer}"
-            ax.set_title(f"unit {j + 1}, {where}", fontsize="small")
+            ax.set_title(f"unit {j + 1}, {where}", fontsize=MIN_FONT_PT)
     return ax_list
 
 
@@ -1028,7 +1028,7 @@ def digits_grid(X, t=None, *, ax=None, n=40, ncols=10, predictions=None, cmap="g
                 txt, col = f"{pp[i]}", "k"
             else:
                 txt, col = f"{tt[i]}", "k"
-            ax.text(x0, y0 - 0.7, txt, ha="center", va="bottom", fontsize="small", color=col)
+            ax.text(x0, y0 - 0.7, txt, ha="center", va="bottom", fontsize=MIN_FONT_PT, color=col)
     ax.set_axis_off()
     if title:
         ax.set_title(title)
@@ -1155,13 +1155,13 @@ def weight_templates(W, shape=(8, 8), *, ax=None, means=None, titles=None, mean_
     for k, a in enumerate(t_axes):
         a.set_axis_on()
         im = a.imshow(W[k].reshape(h, w), cmap=cmap, vmin=-vmax, vmax=vmax, interpolation="nearest")
-        a.set_title(titles[k], fontsize="small")
+        a.set_title(titles[k], fontsize=MIN_FONT_PT)
         a.set_xticks([])
         a.set_yticks([])
     for k, a in enumerate(m_axes):
         a.set_axis_on()
         a.imshow(means[k].reshape(h, w), cmap="gray_r", interpolation="nearest")
-        a.set_title(mean_titles[k], fontsize="small")
+        a.set_title(mean_titles[k], fontsize=MIN_FONT_PT)
         a.set_xticks([])
         a.set_yticks([])
     if colorbar:
@@ -1238,7 +1238,7 @@ def confusion_matrix(t, t_pred, *, ax=None, K=None, log=True, annotate=True, cma
     ax.imshow(shown, cmap=cmap, vmin=0.0, vmax=hi, interpolation="nearest")
     if annotate:
         for i, j in zip(*np.nonzero(counts)):
-            ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize="small",
+            ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=MIN_FONT_PT,
                     color="white" if shown[i, j] > 0.5 * hi else "k")
     ax.set_xticks(range(K))
     ax.set_yticks(range(K))

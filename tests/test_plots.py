@@ -168,7 +168,7 @@ def test_digits_grid():
 def test_style_sizes_figures_for_the_column_and_records_their_text():
     """Every plotting function draws in the style; the record names the smallest text."""
     X = np.random.default_rng(0).integers(0, 17, (30, 64))
-    ax = plots.digits_grid(X, n=30, ncols=15)
+    ax = plots.digits_grid(X, np.arange(30) % 10, n=30, ncols=15)
     fig = ax.figure
     assert fig.get_figwidth() <= plots.COLUMN_WIDTH + 1e-9, "wider than the book's column"
     record = plots.figure_record(fig, 200)

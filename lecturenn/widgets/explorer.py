@@ -313,7 +313,7 @@ class Explorer:
         self.continuous_update = bool(continuous_update)
         self.prefetch = bool(prefetch)
         self._cache: OrderedDict[tuple, bytes] = OrderedDict()
-        self._alt = None
+        self.descriptions_ = {}  # what each frame drawn so far shows, for its alt text
         self._worker = None
         self.widget_ = None
 
@@ -354,22 +354,18 @@ class Explorer:
         """The slider settings at positions `index` as text: ``"learning rate η = 0.1, B = 4"``."""
         return ", ".join(f"{s.label} = {s.texts[i]}" for s, i in zip(self.sliders, index))
 
-    def alt_text(self, fig=None):
-        """Text alternative of the frames, with ``{values}`` where the settings go.
+    def alt_text(self, index=None, description=""):
+        """Text alternative of a frame, made from the code that draws it.
 
-        Made from the code: the explorer's title, the slider settings and
-        what the figure of the initial setting shows (its axes' titles and
-        labels, :func:`lecturenn.plots.describe_figure`).
+        The explorer's title, the slider settings at positions `index`
+        (default: the initial ones) and `description`, what the figure shows
+        (:func:`lecturenn.plots.describe_figure` of the frame's figure), e.g.
+        ``"Minibatch SGD on XOR, at learning rate η = 0.1, batch size B = 4.
+        One panel: 'eta = 0.1, B = 4' (training error E against epoch)"``.
         """
-        if self._alt is None or fig is not None:
-            from lecturenn.plots import describe_figure
-
-            what = ""
-            if fig is not None:
-                what = describe_figure(fig)
-            head = f"{self.title}, at " if self.title else "Figure at "
-            self._alt = head + "{values}" + (f". {what}" if what else "")
-        return self._alt
+        index = self.start if index is None else tuple(index)
+        head = f"{self.title}, at " if self.title else "Figure at "
+        return head + self.describe_values(index) + (f". {description}" if description else "")
 
     def _figure(self, index):
         """Call demo at the slider positions `index`; check that it returned a Figure."""
@@ -403,16 +399,15 @@ class Explorer:
         lightly compressed PNG at ``dpi`` (live use). The figure is closed
         afterwards.
         """
-        from lecturenn.plots import figure_record
+        from lecturenn.plots import describe_figure, figure_record
 
         if index is None:
             index = self.index_of(**values) if values else self.start
         with _RENDER_LOCK:
             fig = self._figure(tuple(index))
             try:
+                self.descriptions_[tuple(index)] = describe_figure(fig)
                 if compact:
-                    if self._alt is None:
-                        self.alt_text(fig)
                     dpi = HIDPI * self.dpi
                     return png_bytes(fig, dpi, True, figure_record(fig, dpi))
                 return png_bytes(fig, self.dpi, False)
@@ -457,7 +452,7 @@ class Explorer:
         """
         if frames is None:
             frames = self.frames()
-        return explorer_html(self, frames, self.alt_text())
+        return explorer_html(self, frames)
 
     # -------------------------------------------------------------------- live
     def _cached(self, index):
@@ -513,8 +508,7 @@ class Explorer:
         image = W.Image(value=first, format="png",
                         layout=W.Layout(width=f"{w}px", height="auto", max_width="100%"))
         image.add_class("lnx-frame")
-        alt = self.alt_text()
-        image.tooltip = alt.replace("{values}", self.describe_values(self.start))
+        image.tooltip = self.alt_text(self.start, self.descriptions_.get(self.start, ""))
         message = W.HTML("")
         children = ([W.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []) + controls
         box = W.VBox(children + [image, message])
@@ -531,7 +525,7 @@ class Explorer:
                     return
                 if error is None:
                     image.value = png
-                    image.tooltip = alt.replace("{values}", self.describe_values(index))
+                    image.tooltip = self.alt_text(index, self.descriptions_.get(index, ""))
                     message.value = ""
                 else:  # shown under the figure; an error in a thread or observer is invisible
                     message.value = (

@@ -63,8 +63,8 @@ _JS = (
     "for(var i=0;i<ins.length;i++){var j=parseInt(ins[i].value,10),s=d.values[i][j];"
     "k=k*d.values[i].length+j;outs[i].textContent=s;ins[i].setAttribute('aria-valuetext',s);"
     "p.push(d.labels[i]+' = '+s);}"
-    "img.src='data:image/png;base64,'+d.frames[d.index[k]];"
-    "img.alt=d.alt.replace('{values}',p.join(', '));}"
+    "var f=d.index[k];img.src='data:image/png;base64,'+d.frames[f];"
+    "img.alt=d.head+p.join(', ')+(d.desc[f]?'. '+d.desc[f]:'');}"
     "for(var i=0;i<ins.length;i++){ins[i].addEventListener('input',up);"
     "ins[i].addEventListener('change',up);}"
     "})();"
@@ -83,7 +83,7 @@ def static_site() -> bool:
     return os.environ.get(STATIC_ENV, "").strip() not in ("", "0")
 
 
-def explorer_html(explorer, frames, alt) -> str:
+def explorer_html(explorer, frames) -> str:
     """Self-contained HTML of a static explorer (inline CSS, script and frames).
 
     Parameters
@@ -94,19 +94,21 @@ def explorer_html(explorer, frames, alt) -> str:
         Compact PNG bytes per combination of slider values, in row-major
         order (output of :meth:`Explorer.frames`), rendered at
         ``HIDPI * explorer.dpi``.
-    alt : str
-        Text alternative of every frame, with ``{values}`` where the slider
-        settings go (``Explorer.alt_text``).
+
+    Every frame's ``alt`` text is :meth:`Explorer.alt_text`: the title, the
+    slider settings and what that frame's figure shows.
     """
     pngs = list(frames.values())
     if len(pngs) != explorer.n_frames:
         raise ValueError(f"frames must hold {explorer.n_frames} frames (one per combination); "
                          f"got {len(pngs)}")
-    unique, index, seen = [], [], {}
-    for png in pngs:  # identical frames are stored once
+    combos = list(itertools.product(*(range(len(s.values)) for s in explorer.sliders)))
+    unique, desc, index, seen = [], [], [], {}
+    for png, combo in zip(pngs, combos):  # identical frames are stored once
         if png not in seen:
             seen[png] = len(unique)
             unique.append(base64.b64encode(png).decode("ascii"))
+            desc.append(explorer.descriptions_.get(combo, ""))
         index.append(seen[png])
     digest = hashlib.sha1("".join(unique).encode()).hexdigest()[:10]
     uid = f"lnx-{digest}-{next(_display_counter)}"
@@ -114,7 +116,8 @@ def explorer_html(explorer, frames, alt) -> str:
     data = {
         "labels": [s.label for s in sliders],
         "values": [list(s.texts) for s in sliders],
-        "alt": alt,
+        "head": f"{explorer.title}, at " if explorer.title else "Figure at ",
+        "desc": desc,
         "index": index,
         "frames": unique,
     }
@@ -135,7 +138,7 @@ def explorer_html(explorer, frames, alt) -> str:
         )
     title = f'<p class="lnx-title">{e(explorer.title)}</p>' if explorer.title else ""
     payload = json.dumps(data, separators=(",", ":"), ensure_ascii=True).replace("<", "\\u003c")
-    first_alt = alt.replace("{values}", explorer.describe_values(explorer.start))
+    first_alt = explorer.alt_text(explorer.start, desc[index[k0]])
     return (
         f'<div class="{CSS_CLASS}" id="{uid}" data-frames="{explorer.n_frames}">'
         f"<style>{_CSS}</style>{title}"

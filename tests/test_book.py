@@ -261,3 +261,67 @@ def test_config_is_strict():
     buttons = cfg["launch_buttons"]
     assert buttons["binderhub_url"] and buttons["colab_url"] and buttons["thebe"]
     assert json.dumps(cfg).count("github.com/lecturenn") == 1, "define the repository URL once"
+
+
+# ---------------------------------------------------------------------------------------------
+# Jupyter as students use it
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get_json(url):
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return r.status, json.loads(r.read())
+
+
+@pytest.mark.slow
+def test_jupyter_lab_starts_on_the_book_as_the_readme_says():
+    """The README's local command, `.venv/bin/jupyter lab book/`, in this environment: it starts,
+    answers on its port with the chapters and the widget settings, and stops."""
+    import secrets
+    import time
+
+    readme = (ROOT / "README.md").read_text()
+    assert ".venv/bin/jupyter lab book/" in readme
+    jupyter = BIN / "jupyter"
+    assert jupyter.exists(), "jupyter is not installed: requirements.txt must install JupyterLab"
+    port, token = _free_port(), secrets.token_hex(8)
+    server = subprocess.Popen(
+        [str(jupyter), "lab", "book/", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        status = None
+        for _ in range(120):
+            if server.poll() is not None:
+                pytest.fail("jupyter lab exited at once:\n" + server.stderr.read()[-3000:])
+            try:
+                status, body = _get_json(f"{base}/api/status?token={token}")
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert status == 200, "jupyter lab did not answer on its port within a minute"
+        _, listing = _get_json(f"{base}/api/contents/nn?token={token}")
+        assert "sgd.ipynb" in {c["name"] for c in listing["content"]}, "it serves book/ as its root"
+        _, settings = _get_json(
+            f"{base}/lab/api/settings/@jupyter-widgets/jupyterlab-manager:plugin?token={token}")
+        assert settings["composite"].get("saveState") is True, (
+            "the explorers' widget state is saved with the notebook (the settings default that "
+            "requirements.txt installs from lecturenn/tooling/jupyter into "
+            "share/jupyter/lab/settings/overrides.d)")
+    finally:
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            pytest.fail("jupyter lab did not stop within 30 s of SIGTERM")

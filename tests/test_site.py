@@ -47,7 +47,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SITE_ENV = "LECTURENN_SITE_DIR"
 LOCAL_HOSTS = {"127.0.0.1"}
 EXPLORER = ".lecturenn-explorer"
-TIMEOUT_MS = 15_000
+TIMEOUT_MS = 30_000
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 MIN_TEXT_PX = 11.0          # smallest figure text on a desktop, in CSS pixels
@@ -462,13 +462,14 @@ def test_phone_reader_opens_the_table_of_contents_and_follows_a_link(visit):
     assert link.is_visible(), f"the table of contents on a phone shows no link to {target}"
     link.click()
     page.wait_for_url(f"**/{target}.html")
-    assert page.locator("h1").first.is_visible()
+    assert page.locator(".bd-article h1").first.is_visible()
     assert not v.problems(), v.problems()
 
 
 def test_phone_reader_opens_the_page_contents(visit, site):
     doc = next(d for d in DOCUMENTS if (site / f"{d}.html").exists()
-               and 'class="secondary-toggle' in (site / f"{d}.html").read_text())
+               and "secondary-toggle" in (site / f"{d}.html").read_text()
+               and 'class="page-toc' in (site / f"{d}.html").read_text())
     v = visit(doc, viewport=PHONE)
     toggles = _visible(v.page, ".secondary-toggle")
     assert toggles, f"{doc}: no visible 'Contents' button on a phone"
@@ -490,13 +491,15 @@ def test_desktop_reader_collapses_and_reopens_the_sidebar(visit):
     assert toggles, "no visible sidebar button on a desktop"
     toggles[0].click()
     page.wait_for_function("() => { const s = document.getElementById('pst-primary-sidebar');"
-                           " return !s.checkVisibility() || s.getBoundingClientRect().width < 2; }",
+                           " const r = s.getBoundingClientRect();"
+                           " return !s.checkVisibility() || r.width < 2 || r.right <= 1; }",
                            timeout=5000)
     assert not page.locator("#pst-primary-sidebar-modal[open]").count(), \
         "on a desktop the button collapses the sidebar (no pop-up)"
     toggles[0].click()
-    page.wait_for_function(f"() => document.getElementById('pst-primary-sidebar')"
-                           f".getBoundingClientRect().width > {width - 2}", timeout=5000)
+    page.wait_for_function(f"() => {{ const r = document.getElementById('pst-primary-sidebar')"
+                           f".getBoundingClientRect(); return r.width > {width - 2} && r.left >= 0; }}",
+                           timeout=5000)
     assert not v.problems(), v.problems()
 
 

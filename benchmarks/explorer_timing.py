@@ -166,6 +166,20 @@ def _free_port():
         return s.getsockname()[1]
 
 
+def _wait_for_server(url, seconds=120):
+    import urllib.request
+
+    end = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=3)
+            return
+        except OSError:
+            if time.monotonic() > end:
+                raise RuntimeError(f"jupyter lab did not answer at {url}") from None
+            time.sleep(0.5)
+
+
 def _count_explorers(path):
     created, _, error = collect(path)
     if error:
@@ -195,20 +209,16 @@ def lab_latency(chapter, n=15):
     server = subprocess.Popen(
         [jupyter, "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
-         "--LabApp.expose_app_in_browser=True", "--ServerApp.open_browser=False"],
+         "--LabApp.expose_app_in_browser=True", "--ServerApp.open_browser=False"]
+        + (["--allow-root"] if os.geteuid() == 0 else []),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rows = []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            url = f"http://127.0.0.1:{port}/lab/tree/bench.ipynb?token={token}"
-            for _ in range(60):
-                try:
-                    page.goto(url, wait_until="load")
-                    break
-                except Exception:
-                    time.sleep(1)
+            _wait_for_server(f"http://127.0.0.1:{port}/api/status?token={token}")
+            page.goto(f"http://127.0.0.1:{port}/lab/tree/bench.ipynb?token={token}", wait_until="load")
             page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')",
                                    timeout=120_000)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)

@@ -128,8 +128,9 @@ def use_style():
     resolution in the PNG's text chunks, where the book's tests read them.
     """
     import matplotlib as mpl
-    import matplotlib.pyplot  # noqa: F401  (the inline backend sets its formatters first)
+    import matplotlib.pyplot as plt
 
+    plt.close(plt.figure())  # loads the backend now: in a kernel it registers its formatters first
     mpl.rcParams.update(STYLE)
     try:
         from IPython import get_ipython

@@ -7,6 +7,7 @@ are closed, and check the rules every notebook under ``book/`` must follow.
 """
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -296,7 +297,7 @@ def test_jupyter_lab_starts_on_the_book_as_the_readme_says():
     port, token = _free_port(), secrets.token_hex(8)
     server = subprocess.Popen(
         [str(jupyter), "lab", "book/", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}"],
+         f"--IdentityProvider.token={token}"] + (["--allow-root"] if os.geteuid() == 0 else []),
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -131,6 +131,9 @@ def main(argv=None):
 # ------------------------------------------------------------------ end to end, in JupyterLab
 
 CHROMIUM = "/usr/bin/chromium"
+KERNEL_IDLE = ("() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+    " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
+    " return k && k.status === 'idle'; }")
 
 _BENCH_SETUP = """\
 import sys
@@ -221,12 +224,12 @@ def lab_latency(chapter, n=15):
             page.goto(f"http://127.0.0.1:{port}/lab/tree/bench.ipynb?token={token}", wait_until="load")
             page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')",
                                    timeout=120_000)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+            page.wait_for_function(KERNEL_IDLE, timeout=120_000)
             page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
             page.wait_for_function(
                 f"() => document.querySelectorAll('.lecturenn-explorer img.lnx-frame').length >= {2 * k_total}",
                 timeout=600_000)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=600_000)
+            page.wait_for_function(KERNEL_IDLE, timeout=600_000)
             page.evaluate(_WATCH)
             boxes = page.locator(".lecturenn-explorer")
             for i in range(boxes.count()):

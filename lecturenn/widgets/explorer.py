@@ -508,7 +508,6 @@ class Explorer:
         image = W.Image(value=first, format="png",
                         layout=W.Layout(width=f"{w}px", height="auto", max_width="100%"))
         image.add_class("lnx-frame")
-        image.tooltip = self.alt_text(self.start, self.descriptions_.get(self.start, ""))
         message = W.HTML("")
         children = ([W.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []) + controls
         box = W.VBox(children + [image, message])
@@ -525,7 +524,6 @@ class Explorer:
                     return
                 if error is None:
                     image.value = png
-                    image.tooltip = self.alt_text(index, self.descriptions_.get(index, ""))
                     message.value = ""
                 else:  # shown under the figure; an error in a thread or observer is invisible
                     message.value = (

@@ -21,7 +21,7 @@ shows each of its explorers twice, and the script presses arrow keys on the
 first slider and measures from the key press (the browser's ``keydown``) to
 the ``load`` of the new image. The first copy of each explorer keeps no frames
 (``cache_size=1, prefetch=False``): every move is *uncached*. The second is the
-explorer as the book shows it; the script waits 2 s after each move (the
+explorer as the book shows it; the script waits 4 s after each move (the
 background thread computes the neighbours meanwhile), so the next move is to a
 *neighbour*. Prints one JSON object per explorer with the median and quartiles
 in milliseconds.
@@ -183,11 +183,11 @@ def _wait_for_server(url, seconds=120):
             time.sleep(0.5)
 
 
-def _count_explorers(path):
+def _explorer_names(path):
     created, _, error = collect(path)
     if error:
         raise RuntimeError(f"{path} failed:\n{error}")
-    return len(created)
+    return [getattr(e.demo, "__name__", "demo") for e in created]
 
 
 def lab_latency(chapter, n=15):
@@ -195,7 +195,8 @@ def lab_latency(chapter, n=15):
     import nbformat
     from playwright.sync_api import sync_playwright
 
-    k_total = _count_explorers(chapter)
+    demo_names = _explorer_names(chapter)
+    k_total = len(demo_names)
     bench = os.path.dirname(os.path.abspath(__file__))
     work = tempfile.mkdtemp(prefix="lecturenn-lab-")
     nb = nbformat.v4.new_notebook()
@@ -233,13 +234,14 @@ def lab_latency(chapter, n=15):
             page.evaluate(_WATCH)
             boxes = page.locator(".lecturenn-explorer")
             for i in range(boxes.count()):
-                box = boxes.nth(i)
-                title = box.locator("b").first.inner_text()
+                box = boxes.nth(i)  # the notebook shows them in pairs: uncached k, neighbour k
+                title = f"{'neighbour' if i % 2 else 'uncached'} {i // 2}"
                 handle = box.locator(".lnx-slider .noUi-handle").first
                 n_values = int(float(handle.get_attribute("aria-valuemax"))) + 1
-                cached = title.startswith("neighbour")
-                times = _sweep(page, handle, i, n_values, n, settle=2.0 if cached else 0.3)
+                cached = bool(i % 2)
+                times = _sweep(page, handle, i, n_values, n, settle=4.0 if cached else 0.5)
                 rows.append({"notebook": os.path.basename(chapter), "explorer": title,
+                             "demo": demo_names[i // 2],
                              "case": "neighbour" if cached else "uncached", "moves": len(times),
                              "median_ms": round(statistics.median(times), 1),
                              "q1_ms": round(_quantile(times, 0.25), 1),

@@ -315,7 +315,8 @@ def test_jupyter_lab_starts_on_the_book_as_the_readme_says():
         assert "sgd.ipynb" in {c["name"] for c in listing["content"]}, "it serves book/ as its root"
         _, settings = _get_json(
             f"{base}/lab/api/settings/@jupyter-widgets/jupyterlab-manager:plugin?token={token}")
-        assert settings["composite"].get("saveState") is True, (
+        save = settings["settings"].get("saveState", settings["schema"]["properties"]["saveState"]["default"])
+        assert save is True, (
             "the explorers' widget state is saved with the notebook (the settings default that "
             "requirements.txt installs from lecturenn/tooling/jupyter into "
             "share/jupyter/lab/settings/overrides.d)")

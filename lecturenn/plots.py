@@ -1,9 +1,20 @@
 r"""Plots for every part of the lecture.
 
-Every function takes an ``ax`` argument (a matplotlib ``Axes``; ``None``
-creates a new figure) and returns the Axes it drew on, so plots can be
-combined with ``fig, axes = plt.subplots(...)``. Nothing here calls
-``plt.show()`` or changes global matplotlib settings.
+Every function takes the data first and an ``ax=`` keyword (a matplotlib
+``Axes``; ``None`` creates a new figure) and returns the Axes it drew on, so
+plots can be combined with ``fig, axes = plt.subplots(...)``, e.g.
+``decision_boundary(model.predict, X, t, ax=axes[0])``. Nothing here calls
+``plt.show()``.
+
+One figure style for the whole book: :func:`use_style` (called once in every
+chapter's import cell) sets :data:`STYLE`, matplotlib settings sized for the
+book's text column (:data:`COLUMN_WIDTH` inches = 690 pixels at the style's
+100 dpi) with fonts that stay legible at that size, and, in a Jupyter kernel,
+shows figures as sharp double-resolution PNGs at their natural size. Every
+function here draws in that style (also without :func:`use_style`). A figure
+as wide as the column shows its smallest text (:data:`MIN_FONT_PT` points) at
+about 14 pixels; keep figures at most ``COLUMN_WIDTH`` wide (stack panels
+rather than shrink them) and the text stays readable on a phone too.
 
 Colours are the same everywhere: class k always gets ``CLASS_COLORS[k]``
 (a colour-blind-safe palette) and marker ``CLASS_MARKERS[k]``; for targets in
@@ -26,11 +37,19 @@ function                    lecture section
 
 from __future__ import annotations
 
+import functools
+import io
 import math
 
 import numpy as np
 
 __all__ = [
+    "STYLE",
+    "COLUMN_WIDTH",
+    "MIN_FONT_PT",
+    "use_style",
+    "figure_record",
+    "describe_figure",
     "CLASS_COLORS",
     "CLASS_MARKERS",
     "ERROR_COLORS",
@@ -71,6 +90,137 @@ ERROR_COLORS = {
 }
 
 
+#: Width of the book's text column in inches at the style's 100 dpi (690 CSS pixels).
+COLUMN_WIDTH = 6.9
+
+#: Smallest font size (points) the style uses (tick labels and legends are at least this).
+MIN_FONT_PT = 10.0
+
+#: The book's figure style (matplotlib rcParams); see :func:`use_style`.
+STYLE = {
+    "figure.dpi": 100,
+    "figure.figsize": (6.4, 3.6),
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "font.size": 12,
+    "axes.titlesize": 12,
+    "axes.labelsize": 12,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 11,
+    "legend.title_fontsize": 11,
+    "figure.titlesize": 13,
+    "lines.linewidth": 1.8,
+    "axes.grid": False,
+}
+
+#: Figures in a kernel are sent at this many image pixels per displayed pixel.
+HIDPI = 2
+
+
+def use_style():
+    """Use the book's figure style (:data:`STYLE`) for every figure from now on.
+
+    Call it once at the top of a notebook (every chapter's import cell does).
+    In a Jupyter kernel it also shows each figure as a PNG at twice the
+    resolution, declared at its natural size (sharp on high-density screens
+    and when zoomed on a phone), with the figure's smallest font size and
+    resolution in the PNG's text chunks, where the book's tests read them.
+    """
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    plt.close(plt.figure())  # loads the backend now: in a kernel it registers its formatters first
+    mpl.rcParams.update(STYLE)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - matplotlib without IPython
+        return
+    ip = get_ipython()
+    if ip is not None and hasattr(ip, "display_formatter"):
+        from matplotlib.figure import Figure
+
+        ip.display_formatter.formatters["image/png"].for_type(Figure, _figure_png)
+
+
+def _figure_png(fig):
+    """IPython's PNG formatter for figures: double resolution, natural size, text record."""
+    from .widgets.static import png_size
+
+    if not fig.axes and not fig.texts and not fig.images:
+        return None  # an empty figure shows nothing, as with matplotlib's own formatter
+    dpi = HIDPI * fig.dpi
+    buf = io.BytesIO()
+    fig.canvas.print_figure(buf, format="png", dpi=dpi, bbox_inches="tight",
+                            facecolor="white", metadata={"Software": None, **figure_record(fig, dpi)})
+    png = buf.getvalue()
+    w, h = png_size(png)
+    return png, {"width": round(w / HIDPI), "height": round(h / HIDPI)}
+
+
+def figure_record(fig, dpi):
+    """What the site's tests need to know about a figure's text: ``{name: str}``.
+
+    ``lecturenn:min-font-pt`` is the smallest font size (points) of any visible
+    text in the figure and ``lecturenn:dpi`` the resolution it is rendered at,
+    so a text of ``min-font-pt`` points is ``min-font-pt * dpi / 72`` image
+    pixels tall.
+    """
+    from matplotlib.text import Text
+
+    fig.draw_without_rendering()  # tick labels get their text when drawn
+    sizes = [t.get_fontsize() for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip() and t.figure is fig]
+    record = {"lecturenn:dpi": f"{float(dpi):g}"}
+    if sizes:
+        record["lecturenn:min-font-pt"] = f"{min(sizes):g}"
+    return record
+
+
+def describe_figure(fig):
+    """A short text description of a figure, from its titles and axis labels (for alt text).
+
+    For example ``"Two panels: 'training error' (epoch against E); 'decision
+    regions' (x1 against x2)"``. Mathematical text is given without ``$``.
+    """
+    def plain(text):
+        return text.replace("$", "").replace("\\", "").strip()
+
+    parts = []
+    for ax in fig.axes:
+        if not ax.get_visible() or not ax.has_data() and not ax.get_title():
+            continue
+        what = plain(ax.get_title())
+        x, y = plain(ax.get_xlabel()), plain(ax.get_ylabel())
+        axes = f"{y} against {x}" if x and y else (x or y)
+        if what and axes:
+            parts.append(f"'{what}' ({axes})")
+        elif what or axes:
+            parts.append(f"'{what}'" if what else axes)
+    sup = plain(fig._suptitle.get_text()) if getattr(fig, "_suptitle", None) else ""
+    if not parts:
+        return sup
+    words = {1: "One panel", 2: "Two panels", 3: "Three panels", 4: "Four panels"}
+    head = words.get(len(parts), f"{len(parts)} panels")
+    return (f"{sup}. " if sup else "") + f"{head}: " + "; ".join(parts)
+
+
+def _styled(function):
+    """Run a plotting function in the book's style (:data:`STYLE`)."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        import matplotlib as mpl
+
+        if args and _is_axes(args[0]):
+            raise TypeError(
+                f"{function.__name__} takes the data first and the Axes as a keyword: "
+                f"{function.__name__}(..., ax=ax); got an Axes as the first argument"
+            )
+        with mpl.rc_context(STYLE):
+            return function(*args, **kwargs)
+    return wrapper
+
+
 def class_colors(K):
     """The first ``K`` class colours (cycled if K > 10)."""
     return [CLASS_COLORS[k % len(CLASS_COLORS)] for k in range(int(K))]
@@ -93,6 +243,12 @@ def _get_ax(ax, figsize=(5.0, 4.0)):
     elif not _is_axes(ax):
         raise TypeError(f"ax must be a matplotlib Axes or None; got {type(ax).__name__}")
     return ax
+
+
+def _fit_column(width, height):
+    """A figure size no wider than the book's column (same aspect ratio)."""
+    k = min(1.0, COLUMN_WIDTH / width)
+    return (width * k, height * k)
 
 
 def _points(X, name="X", D=2):
@@ -167,7 +323,8 @@ def _call_predict(predict_fn, P):
 # ---------------------------------------------------------------------------
 # decision boundaries
 # ---------------------------------------------------------------------------
-def decision_boundary(ax=None, predict_fn=None, X=None, t=None, *, grid=200, kind="auto",
+@_styled
+def decision_boundary(predict_fn, X, t=None, *, ax=None, grid=200, kind="auto",
                       threshold=0.0, margins=False, support=None, pad=0.1, xlim=None, ylim=None,
                       alpha=0.25, show_points=True, legend=True, aspect="equal", title=None):
     r"""Colour the input plane by a classifier's decision and draw the data.
@@ -178,9 +335,6 @@ def decision_boundary(ax=None, predict_fn=None, X=None, t=None, *, grid=200, kin
 
     Parameters
     ----------
-    ax : Axes or None
-        Where to draw (None: a new figure). For convenience
-        ``decision_boundary(predict_fn, X, t)`` works too.
     predict_fn : callable (M, 2) -> (M,) or (M, K), or a model with ``predict``
         Returns class labels, one score per sample (binary; the boundary is
         ``score = threshold``) or K scores per sample (the class is the
@@ -189,6 +343,8 @@ def decision_boundary(ax=None, predict_fn=None, X=None, t=None, *, grid=200, kin
         Data to show (also sets the plotted region).
     t : array_like of shape (N,), optional
         Their labels (colours and markers per class).
+    ax : Axes or None
+        Where to draw (None: a new figure).
     grid : int
         Mesh points per axis.
     kind : {"auto", "labels", "scores"}
@@ -217,8 +373,6 @@ def decision_boundary(ax=None, predict_fn=None, X=None, t=None, *, grid=200, kin
     -------
     Axes
     """
-    if ax is not None and not _is_axes(ax) and (callable(ax) or hasattr(ax, "predict")):
-        ax, predict_fn, X, t = None, ax, predict_fn, X
     if predict_fn is None:
         raise TypeError("decision_boundary needs predict_fn, a function of an (M, 2) array of inputs")
     if X is None:
@@ -297,7 +451,7 @@ def decision_boundary(ax=None, predict_fn=None, X=None, t=None, *, grid=200, kin
     if title:
         ax.set_title(title)
     if legend and (t is not None or support is not None):
-        ax.legend(loc="best", fontsize="small", framealpha=0.85)
+        ax.legend(loc="best", fontsize=MIN_FONT_PT, framealpha=0.85)
     return ax
 
 
@@ -310,7 +464,8 @@ def _hget(history, key):
     return getattr(history, key, [])
 
 
-def plot_history(history, ax=None, *, metric="loss", label=None, val=True, steps=False, logy=False,
+@_styled
+def plot_history(history, *, ax=None, metric="loss", label=None, val=True, steps=False, logy=False,
                  color=None, title=None):
     r"""Plot training (and validation) curves of a :class:`lecturenn.optim.History`.
 
@@ -325,6 +480,7 @@ def plot_history(history, ax=None, *, metric="loss", label=None, val=True, steps
     history : History or dict
         As returned by :func:`lecturenn.optim.train` (or its ``as_dict()``).
     ax : Axes or None
+        Where to draw (None: a new figure).
     metric : {"loss", "accuracy"}
     label : str, optional
         Name of the run in the legend.
@@ -375,7 +531,7 @@ def plot_history(history, ax=None, *, metric="loss", label=None, val=True, steps
         last = np.flatnonzero(finite)[-1] if finite.any() else 0
         ax.plot([epochs[last]], [y_train[last]], "x", color="k", ms=9, mew=2, zorder=4)
         ax.annotate("diverged", (epochs[last], y_train[last]), textcoords="offset points", xytext=(6, 6),
-                    fontsize="small")
+                    fontsize=MIN_FONT_PT)
     ax.set_xlabel("epoch")
     ax.set_ylabel("error $E$" if metric == "loss" else "accuracy")
     if logy and metric == "loss":
@@ -383,7 +539,7 @@ def plot_history(history, ax=None, *, metric="loss", label=None, val=True, steps
     ax.grid(True, alpha=0.3)
     if title:
         ax.set_title(title)
-    ax.legend(loc="best", fontsize="small")
+    ax.legend(loc="best", fontsize=MIN_FONT_PT)
     return ax
 
 
@@ -434,7 +590,8 @@ def _margin_axes(ax, ty, which, curve):
     return z, curves, ax
 
 
-def error_functions(ax=None, ty=None, which=("zero_one", "hinge", "squared", "cross_entropy"), *,
+@_styled
+def error_functions(ty=None, which=("zero_one", "hinge", "squared", "cross_entropy"), *, ax=None,
                     ylim=(-0.1, 4.0), legend=True, title=None):
     r"""The error-contribution plot: each error as a function of :math:`z = t\,y(\mathbf{x})`.
 
@@ -458,12 +615,13 @@ def error_functions(ax=None, ty=None, which=("zero_one", "hinge", "squared", "cr
 
     Parameters
     ----------
-    ax : Axes or None
     ty : array_like, optional
         The values of :math:`z = t y` (default ``np.linspace(-2, 2, 401)``).
     which : sequence of str
         Any of ``"zero_one"``, ``"hinge"``, ``"squared"``,
         ``"cross_entropy"``, ``"perceptron"``.
+    ax : Axes or None
+        Where to draw (None: a new figure).
     ylim : (float, float) or None
     legend : bool
     title : str, optional
@@ -488,7 +646,7 @@ def error_functions(ax=None, ty=None, which=("zero_one", "hinge", "squared", "cr
     if title:
         ax.set_title(title)
     if legend:
-        ax.legend(loc="upper right", fontsize="small")
+        ax.legend(loc="upper right", fontsize=MIN_FONT_PT)
     return ax
 
 
@@ -518,7 +676,8 @@ def _gradient_curve(name, z):
     return np.abs(len(z) * loss.grad(z, ones))
 
 
-def loss_gradients(ax=None, ty=None, which=("squared", "cross_entropy", "hinge", "zero_one"), *,
+@_styled
+def loss_gradients(ty=None, which=("squared", "cross_entropy", "hinge", "zero_one"), *, ax=None,
                    ylim=(-0.1, 3.1), legend=True, title=None):
     r"""How hard each loss pulls on a sample: :math:`|\partial L/\partial y|` as a function of :math:`z = t\,y`.
 
@@ -552,12 +711,13 @@ def loss_gradients(ax=None, ty=None, which=("squared", "cross_entropy", "hinge",
 
     Parameters
     ----------
-    ax : Axes or None
     ty : array_like, optional
         The values of :math:`z = t y` (default ``np.linspace(-2, 2, 401)``).
     which : sequence of str
         Any of ``"squared"``, ``"cross_entropy"``, ``"hinge"``,
         ``"perceptron"``, ``"zero_one"``.
+    ax : Axes or None
+        Where to draw (None: a new figure).
     ylim : (float, float) or None
     legend : bool
     title : str, optional
@@ -579,14 +739,15 @@ def loss_gradients(ax=None, ty=None, which=("squared", "cross_entropy", "hinge",
     if title:
         ax.set_title(title)
     if legend:
-        ax.legend(loc="upper center", fontsize="small")
+        ax.legend(loc="upper center", fontsize=MIN_FONT_PT)
     return ax
 
 
 # ---------------------------------------------------------------------------
 # gradient descent on an error surface
 # ---------------------------------------------------------------------------
-def descent_path(ax=None, E_fn=None, path=None, *, levels=20, log_levels=False, grid=200, pad=0.3,
+@_styled
+def descent_path(E_fn, path=None, *, ax=None, levels=20, log_levels=False, grid=200, pad=0.3,
                  xlim=None, ylim=None, contours=True, color="#D55E00", label=None, title=None):
     r"""Draw the iterates :math:`\mathbf{w}^{(0)}, \mathbf{w}^{(1)}, \dots` of gradient descent on :math:`E`.
 
@@ -602,9 +763,10 @@ def descent_path(ax=None, E_fn=None, path=None, *, levels=20, log_levels=False, 
 
     Parameters
     ----------
-    ax : Axes or None
     E_fn : callable
     path : array_like of shape (T, 2) or (T,)
+    ax : Axes or None
+        Where to draw (None: a new figure).
     levels : int or sequence
         Contour levels (2-D).
     log_levels : bool
@@ -673,7 +835,7 @@ def descent_path(ax=None, E_fn=None, path=None, *, levels=20, log_levels=False, 
     if title:
         ax.set_title(title)
     if label is not None:
-        ax.legend(loc="best", fontsize="small")
+        ax.legend(loc="best", fontsize=MIN_FONT_PT)
     return ax
 
 
@@ -691,7 +853,8 @@ def _layer_outputs(model, P, layer):
     return z, y
 
 
-def hidden_features(ax_list=None, model=None, X=None, layer=1, *, t=None, units=None, grid=100, pad=0.15,
+@_styled
+def hidden_features(model, X, layer=1, *, ax=None, t=None, units=None, grid=100, pad=0.15,
                     show_points=True, boundary=True, title=True):
     r"""Show what each unit of a layer computes over the input plane.
 
@@ -704,14 +867,14 @@ def hidden_features(ax_list=None, model=None, X=None, layer=1, *, t=None, units=
 
     Parameters
     ----------
-    ax_list : sequence of Axes or None
-        One Axes per unit to show (None: a new figure with a grid of panels).
     model : MLP
         A network with 2 inputs (``model.linears``, ``model.layers``).
     X : array_like of shape (N, 2)
         Data, drawn on top and used for the plotted region.
     layer : int
         1 = first hidden layer, ..., L = the output layer.
+    ax : sequence of Axes or None
+        One Axes per unit to show (None: a new figure with a grid of panels).
     t : array_like of shape (N,), optional
         Labels for colouring the points.
     units : sequence of int, optional
@@ -726,6 +889,7 @@ def hidden_features(ax_list=None, model=None, X=None, layer=1, *, t=None, units=
     -------
     list of Axes
     """
+    ax_list = ax
     if model is None or not hasattr(model, "linears") or not hasattr(model, "layers"):
         raise TypeError("model must be an MLP (with .linears and .layers)")
     X = _points(X)
@@ -749,7 +913,7 @@ def hidden_features(ax_list=None, model=None, X=None, layer=1, *, t=None, units=
 
         ncols = min(4, len(units))
         nrows = math.ceil(len(units) / ncols)
-        fig, axs = plt.subplots(nrows, ncols, figsize=(2.8 * ncols, 2.6 * nrows), squeeze=False)
+        fig, axs = plt.subplots(nrows, ncols, figsize=_fit_column(2.8 * ncols, 2.6 * nrows), squeeze=False)
         ax_list = list(axs.ravel())
         for ax in ax_list[len(units):]:
             ax.set_axis_off()
@@ -788,24 +952,25 @@ def hidden_features(ax_list=None, model=None, X=None, layer=1, *, t=None, units=
         ax.set_yticks([])
         if title:
             where = "output" if layer == L else f"layer {layer}"
-            ax.set_title(f"unit {j + 1}, {where}", fontsize="small")
+            ax.set_title(f"unit {j + 1}, {where}", fontsize=MIN_FONT_PT)
     return ax_list
 
 
 # ---------------------------------------------------------------------------
 # digits
 # ---------------------------------------------------------------------------
-def digits_grid(ax=None, X=None, t=None, *, n=40, ncols=10, predictions=None, cmap="gray_r", title=None):
+@_styled
+def digits_grid(X, t=None, *, ax=None, n=40, ncols=10, predictions=None, cmap="gray_r", title=None):
     """Show handwritten digits as a mosaic of 8x8 images, with their labels.
 
     Parameters
     ----------
-    ax : Axes or None
-        For convenience ``digits_grid(X, t)`` works too.
     X : array_like of shape (M, 64) or (M, 8, 8)
         Images (raw 0..16 values or standardised ones).
     t : array_like of shape (M,), optional
         True labels, written above each image.
+    ax : Axes or None
+        Where to draw (None: a new figure).
     n : int
         How many images to show (the first n).
     ncols : int
@@ -819,10 +984,6 @@ def digits_grid(ax=None, X=None, t=None, *, n=40, ncols=10, predictions=None, cm
     -------
     Axes
     """
-    if ax is not None and not _is_axes(ax):
-        ax, X, t = None, ax, X
-    if X is None:
-        raise TypeError("digits_grid needs the images X, shape (M, 64) or (M, 8, 8)")
     from ._validation import check_array
 
     X = check_array(X, "X", ndim=(2, 3), dtype="float")
@@ -847,7 +1008,8 @@ def digits_grid(ax=None, X=None, t=None, *, n=40, ncols=10, predictions=None, cm
         r, c = divmod(i, ncols)
         y0 = top + r * (h + gap)
         canvas[y0:y0 + h, c * (w + 1):c * (w + 1) + w] = imgs[i]
-    ax = _get_ax(ax, figsize=(0.75 * ncols, 0.85 * nrows + 0.3))
+    k = min(1.0, COLUMN_WIDTH / (0.75 * ncols))  # as wide as the column at most
+    ax = _get_ax(ax, figsize=(0.75 * ncols * k, 0.85 * nrows * k + 0.3))
     import matplotlib
 
     cm = matplotlib.colormaps[cmap].with_extremes(bad="white")
@@ -867,7 +1029,7 @@ def digits_grid(ax=None, X=None, t=None, *, n=40, ncols=10, predictions=None, cm
                 txt, col = f"{pp[i]}", "k"
             else:
                 txt, col = f"{tt[i]}", "k"
-            ax.text(x0, y0 - 0.7, txt, ha="center", va="bottom", fontsize="small", color=col)
+            ax.text(x0, y0 - 0.7, txt, ha="center", va="bottom", fontsize=MIN_FONT_PT, color=col)
     ax.set_axis_off()
     if title:
         ax.set_title(title)
@@ -887,6 +1049,7 @@ def _shape2(shape, D):
     return int(shape[0]), int(shape[1])
 
 
+@_styled
 def weight_templates(W, shape=(8, 8), *, ax=None, means=None, titles=None, mean_titles=None, ncols=5,
                      cmap="RdBu_r", vmax=None, colorbar=True, label=r"$w_{ki}$"):
     r"""Draw each row of a weight matrix as an image: the template of one output unit.
@@ -966,7 +1129,7 @@ def weight_templates(W, shape=(8, 8), *, ax=None, means=None, titles=None, mean_
         ncols = min(int(ncols), K)
         rows_t = math.ceil(K / ncols)
         nrows = rows_t * (2 if means is not None else 1)
-        fig, grid = plt.subplots(nrows, ncols, figsize=(1.5 * ncols + (0.6 if colorbar else 0), 1.65 * nrows),
+        fig, grid = plt.subplots(nrows, ncols, figsize=_fit_column(1.5 * ncols + (0.6 if colorbar else 0), 1.65 * nrows),
                                  squeeze=False)
         for a in grid.ravel():
             a.set_axis_off()
@@ -993,13 +1156,13 @@ def weight_templates(W, shape=(8, 8), *, ax=None, means=None, titles=None, mean_
     for k, a in enumerate(t_axes):
         a.set_axis_on()
         im = a.imshow(W[k].reshape(h, w), cmap=cmap, vmin=-vmax, vmax=vmax, interpolation="nearest")
-        a.set_title(titles[k], fontsize="small")
+        a.set_title(titles[k], fontsize=MIN_FONT_PT)
         a.set_xticks([])
         a.set_yticks([])
     for k, a in enumerate(m_axes):
         a.set_axis_on()
         a.imshow(means[k].reshape(h, w), cmap="gray_r", interpolation="nearest")
-        a.set_title(mean_titles[k], fontsize="small")
+        a.set_title(mean_titles[k], fontsize=MIN_FONT_PT)
         a.set_xticks([])
         a.set_yticks([])
     if colorbar:
@@ -1008,7 +1171,8 @@ def weight_templates(W, shape=(8, 8), *, ax=None, means=None, titles=None, mean_
     return list(t_axes)
 
 
-def confusion_matrix(t, t_pred, ax=None, *, K=None, log=True, annotate=True, cmap="Blues", title=None):
+@_styled
+def confusion_matrix(t, t_pred, *, ax=None, K=None, log=True, annotate=True, cmap="Blues", title=None):
     r"""Draw the confusion matrix of a classifier: how often class :math:`t` was predicted as class :math:`k`.
 
     Lecture section "Stochastic Gradient Descent" (the handwritten-digits
@@ -1019,7 +1183,6 @@ def confusion_matrix(t, t_pred, ax=None, *, K=None, log=True, annotate=True, cma
 
     so the diagonal holds the correct answers and every off-diagonal count
     is a kind of mistake. The non-zero counts are written into the cells.
-    For convenience ``confusion_matrix(ax, t, t_pred)`` works too.
 
     Parameters
     ----------
@@ -1042,8 +1205,6 @@ def confusion_matrix(t, t_pred, ax=None, *, K=None, log=True, annotate=True, cma
     -------
     Axes
     """
-    if _is_axes(t):
-        ax, t, t_pred = t, t_pred, ax
     from ._validation import check_array
 
     labels = []
@@ -1078,7 +1239,7 @@ def confusion_matrix(t, t_pred, ax=None, *, K=None, log=True, annotate=True, cma
     ax.imshow(shown, cmap=cmap, vmin=0.0, vmax=hi, interpolation="nearest")
     if annotate:
         for i, j in zip(*np.nonzero(counts)):
-            ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=8,
+            ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=MIN_FONT_PT,
                     color="white" if shown[i, j] > 0.5 * hi else "k")
     ax.set_xticks(range(K))
     ax.set_yticks(range(K))

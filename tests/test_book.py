@@ -7,6 +7,7 @@ are closed, and check the rules every notebook under ``book/`` must follow.
 """
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -139,6 +140,38 @@ def test_notebook_is_stored_clean(nb_path):
 
 
 @pytest.mark.parametrize("nb_path", book_notebooks(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_cells_hidden_on_the_site_are_collapsed_in_jupyter(nb_path):
+    """remove-/hide- tags hide a cell on the site; jupyter.source_hidden/outputs_hidden in Jupyter."""
+    from lecturenn.tooling.notebook_cells import missing
+
+    nb = json.loads(nb_path.read_text())
+    gaps = missing(nb)
+    assert not gaps, (f"cells hidden on the site but open in Jupyter: {gaps}; run "
+                      f"`python -m lecturenn.tooling.notebook_cells book`")
+
+
+def test_the_collapse_tool_sets_exactly_the_flags_jupyter_reads(tmp_path):
+    from lecturenn.tooling.notebook_cells import main
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("1", metadata={"tags": ["remove-cell"]}),
+                nbformat.v4.new_code_cell("2", metadata={"tags": ["hide-input"]}),
+                nbformat.v4.new_code_cell("3", metadata={"tags": ["hide-output"]}),
+                nbformat.v4.new_code_cell("4"),
+                nbformat.v4.new_markdown_cell("x", metadata={"tags": ["remove-cell"]})]
+    path = tmp_path / "a.ipynb"
+    nbformat.write(nb, path)
+    assert main(["--check", str(tmp_path)]) == 1
+    assert main([str(tmp_path)]) == 0 and main(["--check", str(tmp_path)]) == 0
+    got = [c["metadata"].get("jupyter", {}) for c in json.loads(path.read_text())["cells"]]
+    assert got == [{"source_hidden": True, "outputs_hidden": True}, {"source_hidden": True},
+                   {"outputs_hidden": True}, {}, {"source_hidden": True}]
+    before = path.read_text()
+    main([str(tmp_path)])
+    assert path.read_text() == before, "running it twice changes nothing"
+
+
+@pytest.mark.parametrize("nb_path", book_notebooks(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_notebook_starts_with_setup_cell_and_title(nb_path):
     nb = nbformat.read(nb_path, as_version=4)
     url = config()["repository"]["url"]
@@ -229,3 +262,68 @@ def test_config_is_strict():
     buttons = cfg["launch_buttons"]
     assert buttons["binderhub_url"] and buttons["colab_url"] and buttons["thebe"]
     assert json.dumps(cfg).count("github.com/lecturenn") == 1, "define the repository URL once"
+
+
+# ---------------------------------------------------------------------------------------------
+# Jupyter as students use it
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get_json(url):
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return r.status, json.loads(r.read())
+
+
+@pytest.mark.slow
+def test_jupyter_lab_starts_on_the_book_as_the_readme_says():
+    """The README's local command, `.venv/bin/jupyter lab book/`, in this environment: it starts,
+    answers on its port with the chapters and the widget settings, and stops."""
+    import secrets
+    import time
+
+    readme = (ROOT / "README.md").read_text()
+    assert ".venv/bin/jupyter lab book/" in readme
+    jupyter = BIN / "jupyter"
+    assert jupyter.exists(), "jupyter is not installed: requirements.txt must install JupyterLab"
+    port, token = _free_port(), secrets.token_hex(8)
+    server = subprocess.Popen(
+        [str(jupyter), "lab", "book/", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}"] + (["--allow-root"] if os.geteuid() == 0 else []),
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        status = None
+        for _ in range(120):
+            if server.poll() is not None:
+                pytest.fail("jupyter lab exited at once:\n" + server.stderr.read()[-3000:])
+            try:
+                status, body = _get_json(f"{base}/api/status?token={token}")
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert status == 200, "jupyter lab did not answer on its port within a minute"
+        _, listing = _get_json(f"{base}/api/contents/nn?token={token}")
+        assert "sgd.ipynb" in {c["name"] for c in listing["content"]}, "it serves book/ as its root"
+        _, settings = _get_json(
+            f"{base}/lab/api/settings/@jupyter-widgets/jupyterlab-manager:plugin?token={token}")
+        save = settings["settings"].get("saveState", settings["schema"]["properties"]["saveState"]["default"])
+        assert save is True, (
+            "the explorers' widget state is saved with the notebook (the settings default that "
+            "requirements.txt installs from lecturenn/tooling/jupyter into "
+            "share/jupyter/lab/settings/overrides.d)")
+    finally:
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            pytest.fail("jupyter lab did not stop within 30 s of SIGTERM")

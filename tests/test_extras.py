@@ -42,7 +42,7 @@ def _curves(ax):
 def test_loss_gradients_values_match_the_derivatives():
     z = np.linspace(-2, 3, 501)          # contains z = 0 and z = 1 exactly
     fig, ax = plt.subplots()
-    out = plots.loss_gradients(ax, ty=z, which=("squared", "cross_entropy", "hinge", "perceptron", "zero_one"))
+    out = plots.loss_gradients(ax=ax, ty=z, which=("squared", "cross_entropy", "hinge", "perceptron", "zero_one"))
     assert out is ax
     c = _curves(ax)
     assert set(c) == {"squared", "cross_entropy", "hinge", "perceptron", "zero_one"}
@@ -137,7 +137,7 @@ def test_confusion_matrix_counts_in_the_cells():
 
 def test_confusion_matrix_K_ax_first_linear_scale_and_errors():
     fig, ax = plt.subplots()
-    out = plots.confusion_matrix(ax, [0, 1], [1, 1], K=4, log=False, annotate=False)
+    out = plots.confusion_matrix([0, 1], [1, 1], ax=ax, K=4, log=False, annotate=False)
     assert out is ax and ax.images[0].get_array().shape == (4, 4) and not ax.texts
     assert ax.images[0].get_array()[0, 1] == 1 and ax.images[0].get_array()[1, 1] == 1
     with pytest.raises(ValueError, match="negative labels"):

@@ -11,10 +11,22 @@ missing local files, and its equations are typeset by MathJax; every explorer on
 to the mouse and to the keyboard (the figure and the value shown change); notebook pages offer
 the Binder and Colab launch buttons; no page holds a live widget that needs a kernel.
 
+Readers on every screen (1280x800 desktop, 390x844 phone; light and dark): the table of contents
+opens on a phone and a link in it can be followed, the sidebar collapses on a desktop; axe-core
+finds no violation of impact "serious" or "critical"; no page is wider than a phone's screen,
+tables and long formulas scroll inside the column and code wraps; formulas are not tab stops;
+every image has a meaningful text alternative; and the text of every figure is displayed at
+least ``MIN_TEXT_PX`` CSS pixels tall on a desktop (``MIN_PHONE_TEXT_PX`` on a phone, with
+at least ``MIN_PHONE_DENSITY`` image pixels per CSS pixel so that zooming in stays sharp). The
+figure text is measured from the build's own record: every figure drawn in the book's style
+(``lecturenn.plots.use_style``, and every explorer frame) stores its smallest font size and its
+resolution in the PNG, and the browser reports how wide the image is displayed.
+
 Needs Debian's Chromium at /usr/bin/chromium: without it these tests are skipped (and fail when
 the environment variable CI is set).
 """
 
+import base64
 import functools
 import os
 import re
@@ -35,7 +47,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SITE_ENV = "LECTURENN_SITE_DIR"
 LOCAL_HOSTS = {"127.0.0.1"}
 EXPLORER = ".lecturenn-explorer"
-TIMEOUT_MS = 15_000
+TIMEOUT_MS = 30_000
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+MIN_TEXT_PX = 11.0          # smallest figure text on a desktop, in CSS pixels
+MIN_PHONE_TEXT_PX = 6.0     # ... on a phone, where the reader can zoom into the sharp image
+MIN_PHONE_DENSITY = 2.0     # image pixels per CSS pixel on a phone (sharp at 2x zoom)
 
 
 # --------------------------------------------------------------------------- where things are
@@ -175,12 +192,21 @@ def _local(url):
 
 @pytest.fixture
 def visit(browser, base_url):
-    """visit(doc) -> Visit: open a page with every non-local request aborted."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
+    """visit(doc, viewport=None, scheme="light") -> Visit: open a page, every non-local request aborted."""
+    contexts = {}
 
-    def opener(doc):
-        page = context.new_page()
+    def context_for(viewport, scheme):
+        key = (tuple(sorted(viewport.items())), scheme)
+        if key not in contexts:
+            is_phone = viewport["width"] < 600
+            contexts[key] = browser.new_context(viewport=viewport, color_scheme=scheme,
+                                                is_mobile=is_phone, has_touch=is_phone,
+                                                device_scale_factor=3 if is_phone else 1)
+            contexts[key].set_default_timeout(TIMEOUT_MS)
+        return contexts[key]
+
+    def opener(doc, viewport=None, scheme="light"):
+        page = context_for(viewport or {"width": 1200, "height": 900}, scheme).new_page()
         v = Visit(page)
 
         def route(r):
@@ -208,7 +234,8 @@ def visit(browser, base_url):
         return v
 
     yield opener
-    context.close()
+    for context in contexts.values():
+        context.close()
 
 
 def _blocked_resource_message(text, v):
@@ -404,3 +431,225 @@ def test_notebook_pages_have_binder_and_colab_buttons(visit, site):
         assert text in link.inner_text()
         assert link.get_attribute("href").endswith(f"{docs[0]}.ipynb")
     assert not v.problems(), v.problems()
+
+
+def test_there_is_no_live_code_button(site):
+    """Thebe's widget manager targets ipywidgets 7: the book offers Binder and Colab instead."""
+    pages = pages_with(site, "thebe-launch-button") + pages_with(site, "initThebeSBT()")
+    assert not pages, f"pages with a Live Code (Thebe) button: {pages}"
+
+
+# ----------------------------------------------------------------------- navigation on screens
+
+
+def _visible(page, selector):
+    loc = page.locator(selector)
+    return [loc.nth(i) for i in range(loc.count()) if loc.nth(i).is_visible()]
+
+
+def test_phone_reader_opens_the_table_of_contents_and_follows_a_link(visit):
+    docs = [d for d in DOCUMENTS if d]
+    assert len(docs) >= 2
+    v = visit(docs[0], viewport=PHONE)
+    page = v.page
+    toggles = _visible(page, ".primary-toggle")
+    assert toggles, "no visible button opens the table of contents on a phone"
+    toggles[0].click()
+    dialog = page.locator("#pst-primary-sidebar-modal")
+    dialog.wait_for(state="visible", timeout=5000)
+    target = docs[-1]
+    link = dialog.locator(f'a[href$="{Path(target).name}.html"]').first
+    assert link.is_visible(), f"the table of contents on a phone shows no link to {target}"
+    link.click()
+    page.wait_for_url(f"**/{target}.html")
+    assert page.locator(".bd-article h1").first.is_visible()
+    assert not v.problems(), v.problems()
+
+
+def test_phone_reader_opens_the_page_contents(visit, site):
+    doc = next(d for d in DOCUMENTS if (site / f"{d}.html").exists()
+               and "secondary-toggle" in (site / f"{d}.html").read_text()
+               and 'class="page-toc' in (site / f"{d}.html").read_text())
+    v = visit(doc, viewport=PHONE)
+    toggles = _visible(v.page, ".secondary-toggle")
+    assert toggles, f"{doc}: no visible 'Contents' button on a phone"
+    toggles[0].click()
+    dialog = v.page.locator("#pst-secondary-sidebar-modal")
+    dialog.wait_for(state="visible", timeout=5000)
+    assert dialog.locator("a").count() >= 1
+    v.page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden", timeout=5000)
+
+
+def test_desktop_reader_collapses_and_reopens_the_sidebar(visit):
+    v = visit(DOCUMENTS[1], viewport=DESKTOP)
+    page = v.page
+    sidebar = page.locator("#pst-primary-sidebar")
+    assert sidebar.is_visible()
+    width = sidebar.bounding_box()["width"]
+    toggles = _visible(page, ".primary-toggle")
+    assert toggles, "no visible sidebar button on a desktop"
+    toggles[0].click()
+    page.wait_for_function("() => { const s = document.getElementById('pst-primary-sidebar');"
+                           " const r = s.getBoundingClientRect();"
+                           " return !s.checkVisibility() || r.width < 2 || r.right <= 1; }",
+                           timeout=5000)
+    assert not page.locator("#pst-primary-sidebar-modal[open]").count(), \
+        "on a desktop the button collapses the sidebar (no pop-up)"
+    toggles[0].click()
+    page.wait_for_function(f"() => {{ const r = document.getElementById('pst-primary-sidebar')"
+                           f".getBoundingClientRect(); return r.width > {width - 2} && r.left >= 0; }}",
+                           timeout=5000)
+    assert not v.problems(), v.problems()
+
+
+# ---------------------------------------------------------------------------------- accessibility
+
+AXE_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page):
+    """axe-core's violations of impact serious or critical on the page, as readable lines."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page)
+    out = []
+    for v in result.response["violations"]:
+        if v.get("impact") in AXE_IMPACTS:
+            targets = [", ".join(map(str, n["target"]))[:80] for n in v["nodes"][:3]]
+            out.append(f"{v['id']} ({v['impact']}, {len(v['nodes'])} nodes): {v['help']} e.g. {targets}")
+    return out
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("doc", DOCUMENTS or [None])
+def test_axe_finds_no_serious_violations(visit, doc, scheme):
+    if doc is None:
+        pytest.skip("no table of contents found for the site under test")
+    v = visit(doc, viewport=DESKTOP, scheme=scheme)
+    wait_for_equations(v.page)
+    assert v.page.evaluate("document.documentElement.dataset.theme") == scheme
+    found = axe_violations(v.page)
+    assert not found, f"{doc} ({scheme}):\n" + "\n".join(found)
+
+
+def test_formulas_are_not_tab_stops(visit, site):
+    doc = next(iter(pages_with(site, 'class="math')), None)
+    assert doc, "no page with equations found"
+    v = visit(doc)
+    n, _ = wait_for_equations(v.page)
+    focusable = v.page.locator("mjx-container[tabindex]:not([tabindex='-1'])").count()
+    assert n > 0 and focusable == 0, f"{doc}: {focusable} of {n} formulas are tab stops"
+
+
+PATHLIKE = re.compile(r"(^|/)[0-9a-f]{16,}|\.(png|jpe?g|svg|gif)$|^_images/|^data:", re.I)
+
+
+def test_every_image_has_a_meaningful_text_alternative(visit, site):
+    """No image whose alt text is empty or a file name or hash (a screen reader reads it out)."""
+    bad = []
+    for doc in DOCUMENTS:
+        v = visit(doc)
+        alts = v.page.eval_on_selector_all(
+            ".bd-article img", "els => els.map(e => [e.getAttribute('alt'), (e.getAttribute('src') || '').slice(0, 60)])")
+        for alt, src in alts:
+            if alt is None or not alt.strip() or PATHLIKE.search(alt.strip()) or alt.strip() in src:
+                bad.append(f"{doc}: <img src={src!r}> has alt={alt!r}")
+        v.page.close()
+    assert not bad, f"{len(bad)} images without a meaningful alt text:\n" + "\n".join(bad)
+
+
+# --------------------------------------------------------------------------------------- widths
+
+WIDE_CONTENT = """() => {
+  const doc = document.documentElement;
+  const out = {pageWidth: doc.scrollWidth, screen: window.innerWidth, clipped: [], hidden: []};
+  for (const e of document.querySelectorAll('.bd-article div.highlight pre')) {
+    if (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'auto'
+        && getComputedStyle(e).overflowX !== 'scroll')
+      out.clipped.push('code: ' + e.textContent.slice(0, 50));
+  }
+  for (const e of document.querySelectorAll('.bd-article .pst-scrollable-table-container, .bd-article mjx-container[display="true"]')) {
+    if (e.scrollWidth > e.clientWidth + 1) {
+      const s = getComputedStyle(e);
+      if (s.overflowX !== 'auto' && s.overflowX !== 'scroll')
+        out.clipped.push(e.tagName + ': ' + e.textContent.slice(0, 50));
+      else if (e.classList.contains('pst-scrollable-table-container') && !s.backgroundImage.includes('gradient'))
+        out.hidden.push('table scrolls without a visible hint: ' + e.textContent.slice(0, 50));
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("doc", DOCUMENTS or [None])
+def test_page_fits_a_phone_screen(visit, doc):
+    """No page wider than 390 px; wide tables and formulas scroll inside the column; code wraps."""
+    if doc is None:
+        pytest.skip("no table of contents found for the site under test")
+    v = visit(doc, viewport=PHONE)
+    wait_for_equations(v.page)
+    got = v.page.evaluate(WIDE_CONTENT)
+    problems = got["clipped"] + got["hidden"]
+    if got["pageWidth"] > got["screen"]:
+        problems.append(f"the page is {got['pageWidth']} px wide on a {got['screen']} px screen")
+    assert not problems, f"{doc}:\n" + "\n".join(problems)
+
+
+# --------------------------------------------------------------------------------- figure text
+
+FIGURES = """() => [...document.querySelectorAll('.bd-article .cell_output img, .bd-article img.lnx-frame')]
+  .filter(i => i.getBoundingClientRect().width > 0)
+  .map(i => ({src: i.currentSrc || i.src, natural: i.naturalWidth,
+              shown: i.getBoundingClientRect().width}))"""
+
+
+def _png_from(src, site, base_url):
+    if src.startswith("data:"):
+        return base64.b64decode(src.split(",", 1)[1])
+    path = urlparse(src).path.lstrip("/")
+    return (site / path).read_bytes()
+
+
+def figure_text_sizes(page, site, base_url):
+    """(image, smallest text in CSS px, image px per CSS px) for every figure shown on the page."""
+    from lecturenn.widgets.static import png_text
+
+    page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=TIMEOUT_MS)
+    out = []
+    for fig in page.evaluate(FIGURES):
+        png = _png_from(fig["src"], site, base_url)
+        record = png_text(png)
+        name = fig["src"][:60] if not fig["src"].startswith("data:") else "explorer frame"
+        if "lecturenn:min-font-pt" not in record:
+            out.append((name, None, None))
+            continue
+        pt, dpi = float(record["lecturenn:min-font-pt"]), float(record["lecturenn:dpi"])
+        scale = fig["shown"] / fig["natural"]
+        out.append((name, pt * dpi / 72 * scale, fig["natural"] / fig["shown"]))
+    return out
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_figure_text_is_legible_at_its_displayed_size(visit, site, base_url, screen):
+    viewport, floor = (DESKTOP, MIN_TEXT_PX) if screen == "desktop" else (PHONE, MIN_PHONE_TEXT_PX)
+    docs = pages_with(site, 'class="cell_output') + pages_with(site, 'class="lecturenn-explorer"')
+    problems, smallest, count = [], None, 0
+    for doc in sorted(set(docs)):
+        v = visit(doc, viewport=viewport)
+        for name, px, density in figure_text_sizes(v.page, site, base_url):
+            count += 1
+            if px is None:
+                problems.append(f"{doc}: {name} has no text record (draw it after "
+                                f"lecturenn.plots.use_style())")
+                continue
+            smallest = px if smallest is None else min(smallest, px)
+            if px < floor:
+                problems.append(f"{doc}: {name}: text {px:.1f} px < {floor} px on a {screen}")
+            if screen == "phone" and density < MIN_PHONE_DENSITY - 0.05:  # (rounded widths)
+                problems.append(f"{doc}: {name}: {density:.1f} image px per CSS px on a phone "
+                                f"(blurred when zoomed; at least {MIN_PHONE_DENSITY})")
+        v.page.close()
+    print(f"{count} figures on a {screen}; smallest text {smallest} px")
+    assert count > 0, "no figures found"
+    assert not problems, "\n".join(problems)

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from lecturenn.widgets import STATIC_ENV, Explorer, explore, log_values, static_site
+from lecturenn.widgets.static import png_size, png_text
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = str(Path(sys.executable).parent / "jupyter-book")
@@ -142,9 +143,12 @@ def test_labels_values_and_accessibility(wave_html):
     assert [lab["for"] for lab in labels] == [i["id"] for i in inputs] == [o["for"] for o in outputs]
     assert [i["aria-valuetext"] for i in inputs] == ["0.5", "1"]
     (img,) = [a for t, a in p.tags if t == "img"]
-    assert img["alt"] == "A wave: amplitude a = 0.5, k = 1"
+    # the alt text comes from the code: title, slider settings, what the figure shows
+    assert img["alt"] == "A wave, at amplitude a = 0.5, k = 1. One panel: 'a=0.5, k=1'"
     assert img["src"].startswith("data:image/png;base64,")
     assert (img["width"], img["height"]) == ("240", "160")  # figsize (3, 2) at 80 dpi
+    png = base64.b64decode(img["src"].split(",", 1)[1])
+    assert png_size(png) == (480, 320), "frames are drawn at twice the layout resolution"
     assert "A wave" in wave_html and "lecturenn-explorer" in wave_html
 
 
@@ -158,11 +162,20 @@ def test_html_is_self_contained(wave_html):
 
 
 def test_html_size_is_bounded(wave_html):
-    # 12 frames of a 240x160 px figure: a few KB each as palette PNGs
-    assert len(wave_html) < 120_000
+    # 12 frames of a 480x320 px figure: a few KB each as palette PNGs
+    assert len(wave_html) < 250_000
     data = payload(wave_html)
     sizes = [len(base64.b64decode(f)) for f in data["frames"]]
-    assert max(sizes) < 10_000
+    assert max(sizes) < 20_000
+
+
+def test_frames_record_their_smallest_text_and_describe_themselves(wave_html):
+    data = payload(wave_html)
+    png = base64.b64decode(data["frames"][0])
+    text = png_text(png)
+    assert float(text["lecturenn:dpi"]) == 160 and float(text["lecturenn:min-font-pt"]) > 0
+    assert data["desc"][0] == "One panel: 'a=0.5, k=1'" and data["desc"][5] == "One panel: 'a=1.0, k=2'"
+    assert data["head"] == "A wave, at "
 
 
 def test_initial_values_choose_the_first_frame():
@@ -200,7 +213,7 @@ def test_live_widget_swaps_the_image_when_a_slider_moves(live):
         calls.append((a, k))
         return wave(a, k)
 
-    e = Explorer(demo, {"a": [0.5, 1.0, 2.0], "k": [1, 2]})
+    e = Explorer(demo, {"a": [0.5, 1.0, 2.0], "k": [1, 2]}, prefetch=False)
     box = e.widget()
     assert calls == [(0.5, 1)], "only the first frame is computed when shown"
     import ipywidgets
@@ -210,13 +223,60 @@ def test_live_widget_swaps_the_image_when_a_slider_moves(live):
     assert [s.options for s in sliders] == [(("0.5", 0.5), ("1", 1.0), ("2", 2.0)),
                                             (("1", 1), ("2", 2))]
     assert sliders[0].readout
+    assert sliders[0].continuous_update and sliders[1].continuous_update
     first = box.image.value
     sliders[0].value = 2.0  # the observer runs, as when a reader drags the slider
+    assert e.wait()
     assert calls[-1] == (2.0, 1) and box.image.value != first
     sliders[0].value = 0.5
-    assert box.image.value == first and len(calls) == 2, "going back uses the cached frame"
+    assert box.image.value == first and len(calls) == 2, "going back uses the cached frame at once"
     box.update()  # calling the observer directly works too
     assert box.image.value == first
+    w, h = png_size(first)
+    assert box.image.layout.width == f"{w}px" and box.image.layout.max_width == "100%", \
+        "the figure is shown at its natural size, never stretched"
+
+
+def test_live_explorer_prefetches_the_neighbours_of_each_setting(live):
+    calls = []
+
+    def demo(a, k):
+        calls.append((a, k))
+        return wave(a, k)
+
+    e = Explorer(demo, {"a": [0.5, 1.0, 2.0], "k": [1, 2, 3]}, initial={"a": 1.0, "k": 2})
+    box = e.widget()
+    assert e.wait()
+    assert set(e._cache) == {(1, 1), (0, 1), (2, 1), (1, 2), (1, 0)}, "the start and its 4 neighbours"
+    n = len(calls)
+    box.controls[1].value = 3  # a neighbour: shown at once from the cache, no new call
+    assert box.image.value == e._cache[(1, 2)] and len(calls) == n
+    assert e.wait()
+    assert (2.0, 3) in calls and (0.5, 3) in calls and len(calls) == n + 2, \
+        "then the new setting's neighbours (only those not cached yet)"
+
+
+def test_a_fast_drag_computes_only_the_setting_it_ends_on(live):
+    import threading
+
+    gate, calls = threading.Event(), []
+
+    def demo(a):
+        calls.append(a)
+        if len(calls) == 2:
+            gate.wait(10)  # the first move is still being drawn while the reader drags on
+        return wave(a, 1)
+
+    e = Explorer(demo, {"a": [1, 2, 3, 4, 5]}, prefetch=False)
+    box = e.widget()
+    slider = box.controls[0]
+    slider.value = 2
+    for v in (3, 4, 5):
+        slider.value = v
+    gate.set()
+    assert e.wait()
+    assert calls[-1] == 5 and 3 not in calls and 4 not in calls, calls
+    assert box.image.value == e._cache[(4,)], "the image shows where the slider is"
 
 
 def test_live_cache_is_bounded(live):
@@ -224,6 +284,7 @@ def test_live_cache_is_bounded(live):
     box = e.widget()
     for v in (1.0, 2.0, 0.5):
         box.controls[0].value = v
+        assert e.wait()
     assert len(e._cache) == 2
 
 
@@ -233,8 +294,10 @@ def test_live_widget_shows_a_failing_demo_instead_of_hiding_it(live):
             raise RuntimeError("diverged")
         return wave(a, 1)
 
-    box = Explorer(demo, {"a": [1, 2]}).widget()
+    e = Explorer(demo, {"a": [1, 2]}, prefetch=False)
+    box = e.widget()
     box.controls[0].value = 2
+    assert e.wait()
     assert "diverged" in box.message.value and "a = 2" in box.message.value
 
 
@@ -267,7 +330,7 @@ def test_environment_variable_selects_the_mode(monkeypatch, small_explorer):
 
 
 def test_sphinx_extension_sets_the_variable(monkeypatch):
-    from lecturenn import sphinxext
+    from lecturenn.tooling import sphinxext
 
     monkeypatch.setenv(STATIC_ENV, "0")  # recorded, so the variable is restored afterwards
     assert not static_site()
@@ -291,7 +354,7 @@ def test_sphinx_extension_sets_the_variable(monkeypatch):
 
 def test_sphinx_extension_warns_about_live_widgets(monkeypatch):
     """A live widget on a page (e.g. from a stale jupyter-cache entry) is a build warning."""
-    from lecturenn import sphinxext
+    from lecturenn.tooling import sphinxext
 
     warnings = []
     monkeypatch.setattr(sphinxext.logger, "warning", lambda msg, **kw: warnings.append((msg, kw)))
@@ -307,7 +370,7 @@ def test_sphinx_extension_warns_about_live_widgets(monkeypatch):
 def test_sphinx_extension_drops_duplicate_inline_scripts():
     from sphinx.builders.html._assets import _JavaScript
 
-    from lecturenn.sphinxext import _drop_duplicate_scripts
+    from lecturenn.tooling.sphinxext import _drop_duplicate_scripts
 
     scripts = [_JavaScript("a.js"), _JavaScript(None, body="const X = 1"),
                _JavaScript("", body="const X = 1"), _JavaScript("b.js", **{"async": "async"})]
@@ -409,7 +472,7 @@ def _write_tiny_book(path, extension):
     (path / "_config.yml").write_text(
         "title: tiny\nonly_build_toc_files: true\n"
         "execute:\n  execute_notebooks: cache\n  raise_on_error: true\n"
-        + ("sphinx:\n  extra_extensions:\n    - lecturenn.sphinxext\n" if extension else "")
+        + ("sphinx:\n  extra_extensions:\n    - lecturenn.tooling.sphinxext\n" if extension else "")
     )
     (path / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - file: nb\n")
     (path / "index.md").write_text("# Tiny\n\nA book with one explorer.\n")

@@ -24,6 +24,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..tooling.notebook_cells import collapse
+
 STUB = "raise NotImplementedError  # your code here"
 STUB_ANSWER = "# your answer: replace None above"
 TOGGLE_TAGS = ("hide-input", "hide-output", "hide-cell")
@@ -109,6 +111,7 @@ def student_version(nb, name="notebook"):
             meta.pop("jupyter")
         cells.append(cell)
     nb["cells"] = cells
+    collapse(nb)   # cells the website hides stay collapsed in Jupyter (from the tags that remain)
     info = nb.setdefault("metadata", {}).setdefault("lecturenn", {})
     info["student_version"] = True
     nb["metadata"].pop("widgets", None)

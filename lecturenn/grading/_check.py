@@ -101,7 +101,7 @@ class CheckResult:
     # -- html ---------------------------------------------------------------
     def _repr_html_(self):
         e = html.escape
-        color = "#1a7f37" if self.passed else "#b42318"
+        color = "var(--lecturenn-pass,#1a7f37)" if self.passed else "var(--lecturenn-fail,#b42318)"
         head = f'<p style="margin:0.2em 0"><b style="color:{color}">{e(self._headline())}</b>'
         if self.title:
             head += f" &mdash; {e(self.title)}"
@@ -111,8 +111,8 @@ class CheckResult:
         rows = []
         td = 'style="text-align:left;vertical-align:top;padding:2px 6px;font-family:monospace;font-size:85%"'
         for c in self.cases:
-            mark = ('<span style="color:#1a7f37">&#10003;</span>' if c.passed
-                    else '<span style="color:#b42318">&#10007;</span>')
+            mark = ('<span style="color:var(--lecturenn-pass,#1a7f37)">&#10003;</span>' if c.passed
+                    else '<span style="color:var(--lecturenn-fail,#b42318)">&#10007;</span>')
             if c.status in ("not_implemented", "skipped"):
                 rows.append(f"<tr><td {td}>{mark}</td><td {td}>{e(c.name)}</td>"
                             f'<td {td} colspan="4">{e(c.problem)}</td></tr>')

@@ -4,7 +4,7 @@ Add it to the book's ``_config.yml``::
 
     sphinx:
       extra_extensions:
-        - lecturenn.sphinxext
+        - lecturenn.tooling.sphinxext
 
 Static explorers
     When Sphinx has read the configuration (event ``config-inited``), the
@@ -45,7 +45,7 @@ import os
 from sphinx.util import logging
 
 from lecturenn import __version__
-from lecturenn.widgets import STATIC_ENV
+from lecturenn.widgets.static import STATIC_ENV
 
 logger = logging.getLogger(__name__)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -70,7 +70,7 @@ def _check_page(app, pagename, templatename, context, doctree):
         logger.warning(
             "this page shows a live ipywidgets widget, which cannot work on the static site "
             "(no kernel). Show explorers with lecturenn.widgets.Explorer; if the notebook was "
-            "executed before lecturenn.sphinxext was enabled, run `jupyter-book clean --all`.",
+            "executed before lecturenn.tooling.sphinxext was enabled, run `jupyter-book clean --all`.",
             location=pagename, type="lecturenn", subtype="live_widget",
         )
     _drop_duplicate_scripts(context)

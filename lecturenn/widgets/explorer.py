@@ -22,43 +22,27 @@ does one of two things.
 
 Live (in a Jupyter kernel: Binder, Colab, a local Jupyter)
     One ``ipywidgets.SelectionSlider`` per slider over exactly the listed
-    values and an ``ipywidgets.Image`` with the figure as PNG. Moving a slider
-    calls ``demo`` with the new values, renders the figure to PNG and swaps the
-    image's bytes (no flicker). Frames already seen are kept in a small LRU
-    cache, so going back is instant. Only the first frame is computed when the
-    explorer is shown. ``Explorer.time_update()`` measures the time of one
-    update (recompute + render).
+    values and an ``ipywidgets.Image`` with the figure as PNG, shown at its
+    natural size. Moving a slider shows a frame already computed at once (a
+    small LRU cache); any other frame is computed by one background thread,
+    which always works on the newest request (a fast drag skips the settings
+    it passed) and, when idle, computes the neighbouring values of every
+    slider, so that the next step is usually cached. Sliders update while
+    dragged, in every session. ``Explorer.time_update()`` measures the time
+    of one update (recompute + render).
 
 Static (while the book is built)
-    A self-contained block of HTML: one native ``<input type="range">`` per
-    slider (keyboard accessible, with ``aria-valuetext``), an ``<output>``
-    showing the current value, and an ``<img>`` whose ``src`` is swapped
-    between precomputed frames by a few lines of inline JavaScript. The frames
-    are the same ``demo`` evaluated at *every* combination of the listed values,
-    embedded as base64 PNG ``data:`` URIs (no CDN, no kernel, no widget
-    JavaScript). The CSS is inline as well, so the block also works outside
-    the book (``Explorer.to_html()``).
+    Every combination of the listed values is computed once and the page
+    swaps precomputed frames: see :mod:`lecturenn.widgets.static`, which
+    students never need to read, and :mod:`lecturenn.tooling.sphinxext`,
+    which switches explorers to this mode during the build (environment
+    variable ``LECTURENN_STATIC_SITE=1``, inherited by the kernels that
+    execute the notebooks).
 
-How the mode is chosen
-    The frames are computed only when the book is built, never in a live
-    session. The Sphinx extension :mod:`lecturenn.sphinxext` (listed under
-    ``sphinx: extra_extensions`` in the book's ``_config.yml``) sets the
-    environment variable ``LECTURENN_STATIC_SITE=1`` in the build process at
-    ``config-inited``, before any notebook runs. The kernels that myst-nb
-    (through jupyter-cache or nbclient) starts to execute the notebooks are
-    child processes and inherit the variable; an explorer shown in such a
-    kernel emits static HTML (plus a PNG of the first frame for builders that
-    cannot show HTML, such as LaTeX). Everywhere else the variable is unset and
-    the explorer is a live widget (without ipywidgets installed: the first
-    frame as a still image). A notebook executed before the extension was
-    enabled may sit in jupyter-cache with a live widget; the extension turns
-    such a page into a build warning, and ``jupyter-book clean --all`` fixes it.
-
-Frames
-    Live frames are rendered fast (light PNG compression). Static frames are
-    rendered at ``dpi`` (default 80), reduced to a 256-colour palette and
-    optimised: typically 5-20 KB for a one- or two-panel figure. Identical
-    frames are stored once. Every figure is closed after rendering.
+Text alternative
+    Each frame's ``alt`` text is made from the code: the explorer's title,
+    the slider settings of that frame and what the figure shows (its axes'
+    titles and labels, from :func:`lecturenn.plots.describe_figure`).
 
 Lecture: the explorers illustrate the sections "Choosing the Right Learning
 Rate" and "Minibatches" of stochastic gradient descent, and any other place
@@ -68,74 +52,27 @@ where a parameter (margin, regularisation strength, width) changes a picture.
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import inspect
-import io
 import itertools
-import json
 import math
-import os
 import statistics
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["Explorer", "explore", "log_values", "static_site", "STATIC_ENV", "MAX_FRAMES"]
+from .static import CSS_CLASS, HIDPI, STATIC_ENV, explorer_html, png_bytes, png_size, static_site
 
-#: Name of the environment variable that switches explorers to static HTML.
-STATIC_ENV = "LECTURENN_STATIC_SITE"
+__all__ = ["Explorer", "explore", "log_values", "static_site", "STATIC_ENV", "MAX_FRAMES"]
 
 #: Default upper limit on the number of precomputed frames of one explorer.
 MAX_FRAMES = 400
 
-#: CSS class of the outer element of every explorer (static and live).
-CSS_CLASS = "lecturenn-explorer"
-
-_CSS = (
-    ".lecturenn-explorer{margin:1em 0;max-width:100%}"
-    ".lecturenn-explorer .lnx-title{font-weight:600;margin:0 0 .4em 0}"
-    ".lecturenn-explorer .lnx-row{display:flex;flex-wrap:wrap;align-items:center;gap:.2em .8em;"
-    "margin:.15em 0}"
-    ".lecturenn-explorer .lnx-row label{min-width:10em}"
-    ".lecturenn-explorer .lnx-row input[type=range]{flex:0 1 18em;min-width:8em;margin:0}"
-    ".lecturenn-explorer .lnx-row output{min-width:4em;font-variant-numeric:tabular-nums;"
-    "font-weight:600}"
-    ".lecturenn-explorer img.lnx-frame{display:block;max-width:100%;height:auto;margin-top:.4em}"
-)
-
-# The script finds its explorer (the element it sits in), reads the frame table
-# and swaps the image source whenever a range input changes.
-_JS = (
-    "(function(){"
-    "var r=document.currentScript?document.currentScript.parentNode:null;"
-    "if(!r||!r.classList.contains('lecturenn-explorer'))r=document.getElementById('%s');"
-    "var d=JSON.parse(r.querySelector('script.lnx-data').textContent);"
-    "var ins=r.querySelectorAll('input.lnx-range'),outs=r.querySelectorAll('output.lnx-value'),"
-    "img=r.querySelector('img.lnx-frame');"
-    "function up(){var k=0,p=[];"
-    "for(var i=0;i<ins.length;i++){var j=parseInt(ins[i].value,10),s=d.values[i][j];"
-    "k=k*d.values[i].length+j;outs[i].textContent=s;ins[i].setAttribute('aria-valuetext',s);"
-    "p.push(d.labels[i]+' = '+s);}"
-    "img.src='data:image/png;base64,'+d.frames[d.index[k]];img.alt=d.alt+p.join(', ');}"
-    "for(var i=0;i<ins.length;i++){ins[i].addEventListener('input',up);"
-    "ins[i].addEventListener('change',up);}"
-    "})();"
-)
-
-_display_counter = itertools.count()
-
-
-def static_site() -> bool:
-    """Return True while the book is being built (explorers emit static HTML).
-
-    The switch is the environment variable ``LECTURENN_STATIC_SITE``, set to
-    ``"1"`` by :mod:`lecturenn.sphinxext` when Sphinx reads the book's
-    configuration. Any value other than empty or ``"0"`` counts as set.
-    """
-    return os.environ.get(STATIC_ENV, "").strip() not in ("", "0")
+# Figures are made with pyplot, which is not thread-safe: one frame at a time, in any thread.
+_RENDER_LOCK = threading.Lock()
 
 
 def log_values(low, high, per_decade=2):
@@ -336,9 +273,14 @@ class Explorer:
         Upper limit on the number of combinations.
     cache_size : int, default 128
         Number of live frames kept (least recently used ones are dropped).
-    continuous_update : bool, optional
-        Whether live sliders update while dragged. Default: yes if the first
-        frame took less than 0.25 s, otherwise only when released.
+    continuous_update : bool, default True
+        Whether live sliders update while dragged (the same in every session;
+        a drag never queues up work: the background thread draws only the
+        newest setting).
+    prefetch : bool, default True
+        Whether the live explorer computes the neighbouring values of each
+        slider in the background after every move (at most two per slider,
+        into the same cache).
 
     Notes
     -----
@@ -351,7 +293,7 @@ class Explorer:
 
     def __init__(self, demo, sliders, *, log=(), labels=None, title=None, initial=None,
                  formats=None, dpi=80, max_frames=MAX_FRAMES, cache_size=128,
-                 continuous_update=None):
+                 continuous_update=True, prefetch=True):
         _check_demo(demo)
         if isinstance(log, str):
             log = {log}
@@ -368,8 +310,11 @@ class Explorer:
         if not (isinstance(cache_size, (int, np.integer)) and cache_size >= 1):
             raise ValueError(f"cache_size must be a positive integer; got {cache_size!r}")
         self.cache_size = int(cache_size)
-        self.continuous_update = continuous_update
+        self.continuous_update = bool(continuous_update)
+        self.prefetch = bool(prefetch)
         self._cache: OrderedDict[tuple, bytes] = OrderedDict()
+        self.descriptions_ = {}  # what each frame drawn so far shows, for its alt text
+        self._worker = None
         self.widget_ = None
 
     # ----------------------------------------------------------------- helpers
@@ -405,9 +350,22 @@ class Explorer:
     def _combinations(self):
         return itertools.product(*(range(len(s.values)) for s in self.sliders))
 
-    def _describe(self, index):
-        parts = ", ".join(f"{s.label} = {s.texts[i]}" for s, i in zip(self.sliders, index))
-        return parts
+    def describe_values(self, index):
+        """The slider settings at positions `index` as text: ``"learning rate η = 0.1, B = 4"``."""
+        return ", ".join(f"{s.label} = {s.texts[i]}" for s, i in zip(self.sliders, index))
+
+    def alt_text(self, index=None, description=""):
+        """Text alternative of a frame, made from the code that draws it.
+
+        The explorer's title, the slider settings at positions `index`
+        (default: the initial ones) and `description`, what the figure shows
+        (:func:`lecturenn.plots.describe_figure` of the frame's figure), e.g.
+        ``"Minibatch SGD on XOR, at learning rate η = 0.1, batch size B = 4.
+        One panel: 'eta = 0.1, B = 4' (training error E against epoch)"``.
+        """
+        index = self.start if index is None else tuple(index)
+        head = f"{self.title}, at " if self.title else "Figure at "
+        return head + self.describe_values(index) + (f". {description}" if description else "")
 
     def _figure(self, index):
         """Call demo at the slider positions `index`; check that it returned a Figure."""
@@ -435,17 +393,26 @@ class Explorer:
     def render(self, index=None, *, compact=False, **values) -> bytes:
         """PNG bytes of the frame at slider positions `index` (or at keyword values).
 
-        ``compact=True`` gives the small PNG used on the static site (256-colour
-        palette, optimised); otherwise a fast, lightly compressed PNG (live use).
-        The figure is closed afterwards.
+        ``compact=True`` gives the static site's frame: rendered at
+        ``HIDPI * dpi``, reduced to a 256-colour palette and optimised, with
+        the figure's smallest font size in its text chunks. Otherwise a fast,
+        lightly compressed PNG at ``dpi`` (live use). The figure is closed
+        afterwards.
         """
+        from lecturenn.plots import describe_figure, figure_record
+
         if index is None:
             index = self.index_of(**values) if values else self.start
-        fig = self._figure(tuple(index))
-        try:
-            return _png(fig, self.dpi, compact)
-        finally:
-            _close(fig)
+        with _RENDER_LOCK:
+            fig = self._figure(tuple(index))
+            try:
+                self.descriptions_[tuple(index)] = describe_figure(fig)
+                if compact:
+                    dpi = HIDPI * self.dpi
+                    return png_bytes(fig, dpi, True, figure_record(fig, dpi))
+                return png_bytes(fig, self.dpi, False)
+            finally:
+                _close(fig)
 
     def index_of(self, **values):
         """Slider positions of the given values (unnamed sliders: their initial position)."""
@@ -485,110 +452,111 @@ class Explorer:
         """
         if frames is None:
             frames = self.frames()
-        pngs = list(frames.values())
-        if len(pngs) != self.n_frames:
-            raise ValueError(f"frames must hold {self.n_frames} frames (one per combination); "
-                             f"got {len(pngs)}")
-        unique, index, seen = [], [], {}
-        for png in pngs:  # identical frames are stored once
-            if png not in seen:
-                seen[png] = len(unique)
-                unique.append(base64.b64encode(png).decode("ascii"))
-            index.append(seen[png])
-        digest = hashlib.sha1("".join(unique).encode()).hexdigest()[:10]
-        uid = f"lnx-{digest}-{next(_display_counter)}"
-        alt = (f"{self.title}: " if self.title else "Figure for ")
-        data = {
-            "labels": [s.label for s in self.sliders],
-            "values": [list(s.texts) for s in self.sliders],
-            "alt": alt,
-            "index": index,
-            "frames": unique,
-        }
-        strides = [math.prod(len(s.values) for s in self.sliders[k + 1:])
-                   for k in range(len(self.sliders))]
-        k0 = sum(i * st for i, st in zip(self.start, strides))
-        w, h = _png_size(pngs[k0])
-        e = html.escape
-        rows = []
-        for k, (s, i0) in enumerate(zip(self.sliders, self.start)):
-            iid = f"{uid}-{k}"
-            rows.append(
-                f'<div class="lnx-row"><label for="{iid}">{e(s.label)}</label>'
-                f'<input type="range" class="lnx-range" id="{iid}" name="{e(s.name)}" '
-                f'min="0" max="{len(s.values) - 1}" step="1" value="{i0}" '
-                f'aria-valuetext="{e(s.texts[i0])}" data-slider="{e(s.name)}">'
-                f'<output class="lnx-value" for="{iid}">{e(s.texts[i0])}</output></div>'
-            )
-        title = f'<p class="lnx-title">{e(self.title)}</p>' if self.title else ""
-        payload = json.dumps(data, separators=(",", ":"), ensure_ascii=True).replace("<", "\\u003c")
-        return (
-            f'<div class="{CSS_CLASS}" id="{uid}" data-frames="{self.n_frames}">'
-            f"<style>{_CSS}</style>{title}"
-            f'<div class="lnx-controls">{"".join(rows)}</div>'
-            f'<img class="lnx-frame" width="{w}" height="{h}" '
-            f'alt="{e(alt + self._describe(self.start))}" '
-            f'src="data:image/png;base64,{unique[index[k0]]}">'
-            f'<script type="application/json" class="lnx-data">{payload}</script>'
-            f"<script>{_JS % uid}</script></div>"
-        )
+        return explorer_html(self, frames)
 
     # -------------------------------------------------------------------- live
-    def _live_png(self, index):
-        index = tuple(index)
-        png = self._cache.get(index)
-        if png is not None:
-            self._cache.move_to_end(index)
+    def _cached(self, index):
+        with _CACHE_LOCK:
+            png = self._cache.get(index)
+            if png is not None:
+                self._cache.move_to_end(index)
             return png
-        png = self.render(index)
-        self._cache[index] = png
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+
+    def _live_png(self, index):
+        """PNG of a live frame: from the cache, or computed now and cached."""
+        index = tuple(index)
+        png = self._cached(index)
+        if png is None:
+            png = self.render(index)
+            with _CACHE_LOCK:
+                self._cache[index] = png
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
         return png
+
+    def neighbours(self, index):
+        """Slider positions one step away from `index` along each slider (the likely next moves)."""
+        out = []
+        for k, s in enumerate(self.sliders):
+            for step in (1, -1):
+                j = index[k] + step
+                if 0 <= j < len(s.values):
+                    out.append(tuple(index[:k]) + (j,) + tuple(index[k + 1:]))
+        return out
 
     def widget(self):
         """The live explorer: an ``ipywidgets.VBox`` of sliders and an image.
 
-        Computes the first frame now; later frames when a slider moves.
-        The box is also kept as ``self.widget_``.
+        Computes the first frame now; later frames in a background thread
+        when a slider moves (see the module docstring). The box is also kept
+        as ``self.widget_``; ``self.wait()`` blocks until the thread is idle.
         """
         import ipywidgets as W
 
-        t0 = time.perf_counter()
         first = self._live_png(self.start)
-        cont = self.continuous_update
-        if cont is None:
-            cont = (time.perf_counter() - t0) < 0.25
+        w, h = png_size(first)
         controls = []
         for s, i0 in zip(self.sliders, self.start):
             ctl = W.SelectionSlider(
                 options=list(zip(s.texts, s.values)), index=i0, description=s.label,
-                readout=True, continuous_update=bool(cont),
+                readout=True, continuous_update=self.continuous_update,
                 style={"description_width": "initial"}, layout=W.Layout(width="min(100%, 34em)"),
             )
             ctl.add_class("lnx-slider")
             controls.append(ctl)
-        image = W.Image(value=first, format="png")
+        # the figure at its natural size (never stretched to the output's width)
+        image = W.Image(value=first, format="png",
+                        layout=W.Layout(width=f"{w}px", height="auto", max_width="100%"))
         image.add_class("lnx-frame")
         message = W.HTML("")
         children = ([W.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []) + controls
         box = W.VBox(children + [image, message])
         box.add_class(CSS_CLASS)
+        shown = threading.Lock()
+
+        def position():
+            return tuple(c.index for c in controls)
+
+        def show(index, png=None, error=None):
+            """Put the frame of `index` on screen, unless the reader has moved on."""
+            with shown:
+                if index != position():
+                    return
+                if error is None:
+                    image.value = png
+                    message.value = ""
+                else:  # shown under the figure; an error in a thread or observer is invisible
+                    message.value = (
+                        '<pre style="color:var(--jp-error-color1,#a00000);white-space:pre-wrap">'
+                        f"demo failed at {html.escape(self.describe_values(index))}:\n"
+                        f"{html.escape(type(error).__name__)}: {html.escape(str(error))}</pre>")
+
+        if self._worker is not None:
+            self._worker.stop()
+        self._worker = _Worker(self, show)
 
         def update(change=None):
-            index = tuple(c.index for c in controls)
-            try:
-                image.value = self._live_png(index)
-                message.value = ""
-            except Exception as exc:  # shown under the figure; an observer's error is invisible
-                message.value = (f'<pre style="color:#b00">demo failed at {html.escape(self._describe(index))}:'
-                                 f"\n{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</pre>")
+            index = position()
+            png = self._cached(index)
+            if png is not None:
+                show(index, png)
+                self._worker.request(None, after=index)
+            else:
+                self._worker.request(index)
 
         for c in controls:
             c.observe(update, names="index")
         box.controls, box.image, box.message, box.update = controls, image, message, update
+        self._worker.request(None, after=self.start)
         self.widget_ = box
         return box
+
+    def wait(self, timeout=30.0):
+        """Block until the live explorer's background thread has nothing left to do.
+
+        Returns True if it became idle within `timeout` seconds.
+        """
+        return True if self._worker is None else self._worker.wait(timeout)
 
     def time_update(self, n=20, *, split=False):
         """Median time of one live update: call demo and render its PNG (no cache).
@@ -615,14 +583,15 @@ class Explorer:
         order = [combos[(k0 + j) % len(combos)] for j in range(n + 1)]
         t_demo, t_render = [], []
         for j, idx in enumerate(order):
-            t0 = time.perf_counter()
-            fig = self._figure(idx)
-            t1 = time.perf_counter()
-            try:
-                _png(fig, self.dpi, False)
-            finally:
-                _close(fig)
-            t2 = time.perf_counter()
+            with _RENDER_LOCK:
+                t0 = time.perf_counter()
+                fig = self._figure(idx)
+                t1 = time.perf_counter()
+                try:
+                    png_bytes(fig, self.dpi, False)
+                finally:
+                    _close(fig)
+                t2 = time.perf_counter()
             if j:  # the first call warms up imports and caches
                 t_demo.append(t1 - t0)
                 t_render.append(t2 - t1)
@@ -674,34 +643,112 @@ def _close(fig):
     plt.close(fig)
 
 
-def _png(fig, dpi, compact):
-    """Render `fig` to PNG bytes at `dpi`; compact -> palette PNG, optimised."""
-    buf = io.BytesIO()
-    # fast, light compression; the compact frame is re-encoded below anyway
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None},
-                pil_kwargs={"compress_level": 1})
-    full = buf.getvalue()
-    if not compact:
-        return full
-    from PIL import Image
+class _Worker:
+    """The live explorer's background thread: the newest requested frame first, then neighbours.
 
+    ``request(index)`` asks for the frame at `index` (replacing any older
+    request: a drag never queues up work); ``request(None, after=index)``
+    only plans the neighbours of `index`. When no frame is requested, the
+    thread computes the planned neighbours that are not cached yet, one at a
+    time, and stops as soon as a new request comes. It pauses while a
+    notebook cell runs (pyplot figures of a cell and of the thread must not
+    mix), see :func:`_pause_while_cells_run`.
+    """
+
+    def __init__(self, explorer, show):
+        self.explorer, self.show = explorer, show
+        self.cond = threading.Condition()
+        self.wanted, self.planned, self.busy, self.stopped = None, [], False, False
+        _pause_while_cells_run()
+        self.thread = threading.Thread(target=self._run, name="lecturenn-explorer", daemon=True)
+        self.thread.start()
+
+    def request(self, index, after=None):
+        with self.cond:
+            if index is not None:
+                self.wanted = tuple(index)
+            self.planned = []
+            if after is not None and self.explorer.prefetch:
+                self.planned = [i for i in self.explorer.neighbours(tuple(after))
+                                if self.explorer._cached(i) is None]
+            self.cond.notify_all()
+
+    def stop(self):
+        with self.cond:
+            self.stopped = True
+            self.cond.notify_all()
+
+    def wait(self, timeout):
+        end = time.monotonic() + timeout
+        with self.cond:
+            while self.wanted is not None or self.planned or self.busy:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self.cond.wait(min(left, 0.05))
+        return True
+
+    def _next(self):
+        with self.cond:
+            while not self.stopped:
+                if self.wanted is not None:  # a reader's move: at once
+                    index, self.wanted, self.busy = self.wanted, None, True
+                    return index, True
+                if not _CELL_RUNNING.is_set():
+                    while self.planned:
+                        index = self.planned.pop(0)
+                        if self.explorer._cached(index) is None:
+                            self.busy = True
+                            return index, False
+                self.cond.notify_all()
+                self.cond.wait(0.05 if self.planned else None)
+            return None, False
+
+    def _run(self):
+        while True:
+            index, wanted = self._next()
+            if index is None:
+                return
+            try:
+                try:
+                    png = self.explorer._live_png(index)
+                except Exception as exc:
+                    if wanted:
+                        self.show(index, error=exc)
+                    continue
+                if wanted:
+                    self.show(index, png)
+                    self.request(None, after=index)
+            finally:
+                with self.cond:
+                    self.busy = False
+                    self.cond.notify_all()
+
+
+_CACHE_LOCK = threading.Lock()
+_CELL_RUNNING = threading.Event()
+_HOOKED = []
+
+
+def _pause_while_cells_run():
+    """In IPython: background frames wait while a cell runs (registered once per kernel)."""
     try:
-        im = Image.open(io.BytesIO(full))
-        im.load()
-        if im.mode == "RGBA" and im.getextrema()[3][0] == 255:
-            im = im.convert("RGB")
-        if im.mode == "RGBA":
-            pal = im.quantize(256, method=Image.Quantize.FASTOCTREE)
-        else:
-            pal = im.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT)
-        out = io.BytesIO()
-        pal.save(out, format="PNG", optimize=True)
-        small = out.getvalue()
-    except Exception:  # pragma: no cover - keep the full-colour frame
-        return full
-    return small if len(small) < len(full) else full
+        from IPython import get_ipython
+    except ImportError:
+        return
+    ip = get_ipython()
+    if ip is None or ip in _HOOKED:
+        return
 
+    def pause(*args):
+        _CELL_RUNNING.set()
+        with _RENDER_LOCK:  # let a frame in progress finish before the cell starts
+            pass
 
-def _png_size(png):
-    """Width and height of PNG bytes (from the IHDR chunk)."""
-    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    def resume(*args):
+        _CELL_RUNNING.clear()
+
+    ip.events.register("pre_run_cell", pause)
+    ip.events.register("post_run_cell", resume)
+    _HOOKED.append(ip)
+    _CELL_RUNNING.set()  # the first explorer is being shown by a running cell

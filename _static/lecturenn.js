@@ -20,3 +20,25 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   });
 });
+
+// A display formula wider than the column scrolls inside it (see lecturenn.css). Keyboard readers
+// must be able to scroll it too, so such a formula's box (not the formula: formulas stay out of
+// the tab order) becomes focusable and named while it is too wide; the arrow keys then scroll it.
+function lecturennMarkWideFormulas() {
+  document.querySelectorAll(".bd-article div.math").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", "wide formula, scrolls sideways");
+    } else if (box.getAttribute("role") === "region") {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
+  });
+}
+window.addEventListener("load", function () {
+  var ready = window.MathJax && window.MathJax.startup && window.MathJax.startup.promise;
+  (ready || Promise.resolve()).then(lecturennMarkWideFormulas);
+  window.addEventListener("resize", lecturennMarkWideFormulas);
+});

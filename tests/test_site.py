@@ -569,7 +569,7 @@ WIDE_CONTENT = """() => {
         && getComputedStyle(e).overflowX !== 'scroll')
       out.clipped.push('code: ' + e.textContent.slice(0, 50));
   }
-  for (const e of document.querySelectorAll('.bd-article .pst-scrollable-table-container, .bd-article mjx-container[display="true"]')) {
+  for (const e of document.querySelectorAll('.bd-article .pst-scrollable-table-container, .bd-article div.math')) {
     if (e.scrollWidth > e.clientWidth + 1) {
       const s = getComputedStyle(e);
       if (s.overflowX !== 'auto' && s.overflowX !== 'scroll')

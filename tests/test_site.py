@@ -596,6 +596,25 @@ def test_page_fits_a_phone_screen(visit, doc):
     assert not problems, f"{doc}:\n" + "\n".join(problems)
 
 
+ASPECTS = """() => [...document.querySelectorAll('.bd-article img')]
+  .filter(i => i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().width > 0)
+  .map(i => {const r = i.getBoundingClientRect();
+             return {src: (i.currentSrc || i.src).slice(-40), shown: r.width / r.height,
+                     natural: i.naturalWidth / i.naturalHeight};})"""
+
+
+@pytest.mark.parametrize("doc", DOCUMENTS or [None])
+def test_images_keep_their_shape_on_a_phone(visit, doc):
+    """A figure narrowed to a phone's column shrinks in height too (no squeezed text)."""
+    if doc is None:
+        pytest.skip("no table of contents found for the site under test")
+    v = visit(doc, viewport=PHONE)
+    v.page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=TIMEOUT_MS)
+    squeezed = [f"{i['src']}: shown {i['shown']:.2f}, drawn {i['natural']:.2f} (width / height)"
+                for i in v.page.evaluate(ASPECTS) if abs(i["shown"] / i["natural"] - 1) > 0.03]
+    assert not squeezed, f"{doc}: images distorted on a phone:\n" + "\n".join(squeezed)
+
+
 # --------------------------------------------------------------------------------- figure text
 
 FIGURES = """() => [...document.querySelectorAll('.bd-article .cell_output img, .bd-article img.lnx-frame')]

@@ -12,7 +12,8 @@ Shape conventions (used by every module)
 
 Modules, in lecture order
 -------------------------
-* ``svm``: soft-margin SVM and the hinge loss (error function analysis)
+* ``svm``, ``svm_dual``: soft-margin SVM and the hinge loss (error function analysis);
+  the dual problem, SMO and kernels
 * ``perceptron``, ``basis``: perceptrons and non-linear basis functions
 * ``activations``, ``layers``, ``network``: multi-layer perceptrons
 * ``losses``, ``regularizers``: loss functions and regularisers
@@ -20,9 +21,12 @@ Modules, in lecture order
 * ``optim``, ``schedules``, ``history``: stochastic gradient descent, learning-rate schedules,
   the record of a run
 * ``curvature``: Hessian-vector products and the largest curvature (choosing the learning rate)
+* ``base``, ``exceptions``: what the two-class models share; errors and warnings
 * ``data``: toy data sets and the 8x8 handwritten digits
+* ``diagrams``: the book's diagrams of perceptrons, networks and the worked backprop example
 * ``plots``, ``widgets``: figures and sliders (matplotlib / ipywidgets; import them explicitly)
 * ``grading``: exercise checks, student sheets, the grader
+* ``tooling``: the book's Sphinx extension and notebook tools (not part of the lecture)
 
 The most used names are available from the top level::
 

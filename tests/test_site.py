@@ -29,6 +29,7 @@ the environment variable CI is set).
 import base64
 import functools
 import os
+import json
 import re
 import subprocess
 import sys
@@ -594,6 +595,23 @@ def test_page_fits_a_phone_screen(visit, doc):
     if got["pageWidth"] > got["screen"]:
         problems.append(f"the page is {got['pageWidth']} px wide on a {got['screen']} px screen")
     assert not problems, f"{doc}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("doc", [d for d in DOCUMENTS if (ROOT / f"{d}.ipynb").exists()] or [None])
+def test_every_captioned_figure_of_a_chapter_is_on_its_page(site, doc):
+    """Each notebook cell with figure metadata shows up as a figure with an image on the page.
+
+    (A kernel with a non-interactive matplotlib backend draws nothing: the page would lose its
+    figures without any error.)
+    """
+    if doc is None:
+        pytest.skip("no chapter notebooks in the table of contents")
+    cells = json.loads((ROOT / f"{doc}.ipynb").read_text())["cells"]
+    names = [c["metadata"]["mystnb"]["figure"]["name"] for c in cells
+             if c["metadata"].get("mystnb", {}).get("figure", {}).get("name")]
+    html = (site / f"{doc}.html").read_text()
+    missing = [n for n in names if not re.search(rf'<figure[^>]*id="{re.escape(n)}"[^>]*>\s*(<a [^>]*>)?<img ', html)]
+    assert not missing, f"{doc}: figures without an image on the page: {missing}"
 
 
 ASPECTS = """() => [...document.querySelectorAll('.bd-article img')]

@@ -12,6 +12,9 @@ Static explorers
     build process. myst-nb executes the notebooks afterwards (directly with
     nbclient, or through jupyter-cache in ``cache`` mode); the kernels it starts
     are child processes and inherit the variable.
+    (It also removes ``MPLBACKEND`` from that environment, so that the kernels
+    show their figures inline whatever backend the shell that runs the build
+    asks for.)
     :class:`lecturenn.widgets.Explorer` reads it when it is displayed and then
     emits self-contained HTML with every frame precomputed instead of an
     ipywidgets widget, so the published page needs neither a kernel nor widget
@@ -53,6 +56,10 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 def _configure(app, config):
     os.environ[STATIC_ENV] = "1"
+    # The kernels that execute the chapters inherit this process's environment. A
+    # non-interactive backend there (e.g. MPLBACKEND=Agg, common in CI) makes plt.show()
+    # draw nothing, and every figure would silently vanish from the website.
+    os.environ.pop("MPLBACKEND", None)
     context = dict(config.html_context or {}) if hasattr(config, "html_context") else {}
     if not context.get("default_mode"):
         context["default_mode"] = "auto"

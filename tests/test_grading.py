@@ -1,8 +1,8 @@
-"""Tests of lecturenn.grading: check(), assign and the grader (incl. hostile submissions).
+"""Tests of lecturenn.grading: check(), assign, the two editions and the grader (incl. attacks).
 
 The grading runs are the slow part: they are shared through module-scoped
 fixtures (two ``grade`` calls with ``--jobs 2``) and their notebooks are built
-in temporary folders from the exercise notebooks in ``book/exercises``.
+in temporary folders from the solution notebooks in ``solutions/``.
 """
 
 import copy
@@ -20,17 +20,19 @@ from lecturenn.grading import (ATOL, RTOL, SHEETS, TASKS, AssignError, assign, c
                                write_results)
 from lecturenn.grading._assign import STUB, strip_solutions
 from lecturenn.grading._compare import evaluate_case
-from lecturenn.grading._grade import KILL_MARGIN, detect_sheet, to_gradescope
+from lecturenn.grading._autograder import validate_results
+from lecturenn.grading._grade import KILL_MARGIN, GradingError, detect_sheet, to_gradescope
 from lecturenn.grading._runner import in_process_runner
 
 ROOT = Path(__file__).resolve().parent.parent
-EXERCISES = ROOT / "book" / "exercises"
+EXERCISES = ROOT / "solutions"                  # the solution sources
+STUDENT_SHEETS = ROOT / "book" / "exercises"    # the student edition (what the book publishes)
 SOLUTIONS = sorted(EXERCISES.glob("*.ipynb"))
 SHEET_POINTS = {s: sum(TASKS[t].points for t in ids) for s, ids in SHEETS.items()}
 
 
 # ---------------------------------------------------------------------------
-# notebook helpers
+# building notebooks
 # ---------------------------------------------------------------------------
 def load(name):
     return json.loads((EXERCISES / name).read_text(encoding="utf-8"))
@@ -42,8 +44,9 @@ def src(cell):
 
 
 def code_cell(source, tags=()):
-    return {"cell_type": "code", "execution_count": None, "metadata": {"tags": list(tags)} if tags else {},
-            "outputs": [], "source": source}
+    import uuid
+    return {"cell_type": "code", "execution_count": None, "id": uuid.uuid4().hex[:8],
+            "metadata": {"tags": list(tags)} if tags else {}, "outputs": [], "source": source}
 
 
 def find_def(nb, func):
@@ -74,14 +77,20 @@ def write(nb, folder, name):
 
 
 def solution_namespace():
-    """Every function defined in the solution notebooks, executed in one namespace."""
+    """Every function and answer of the solution notebooks, executed in one namespace."""
     ns = {"np": np, "check": lambda *a, **k: None}
     for p in SOLUTIONS:
         nb = json.loads(p.read_text(encoding="utf-8"))
         for c in nb["cells"]:
-            if c["cell_type"] == "code" and src(c).lstrip().startswith("def "):
+            if c["cell_type"] == "code" and (src(c).lstrip().startswith("def ") or "# BEGIN SOLUTION" in src(c)):
                 exec(src(c), ns)
     return ns
+
+
+def as_function(t, ns):
+    if t.kind == "value":
+        return lambda: ns[t.func]
+    return ns[t.func]
 
 
 def assert_gradescope(obj):
@@ -138,10 +147,49 @@ def test_exercise_notebooks_exist_in_lecture_order():
                 assert c["outputs"] == [] and c["execution_count"] is None
                 if "# BEGIN SOLUTION" in src(c):
                     assert "hide-input" in c["metadata"].get("tags", [])
-        funcs = [TASKS[t].func for t in SHEETS[p.stem]]
         text = "".join(src(c) for c in nb["cells"])
-        for f in funcs:
-            assert f"def {f}(" in text and f'check("{f}", {f}' in text
+        for tid in SHEETS[p.stem]:
+            t = TASKS[tid]
+            f = t.func
+            assert (f"{f} = None  # your answer" in text if t.kind == "value" else f"def {f}(" in text)
+            assert f'check("{f}", {f}' in text
+            # the sheet states the points of every task as the grader counts them
+            assert f"{t.points:g}" in text and (t.n_cases == 1 or f"{t.n_cases} cases × {t.case_points:g}" in text
+                                                or f"{t.n_cases} cases \u00d7 {t.case_points:g}" in text), tid
+
+
+def test_student_edition_is_generated_from_the_solutions_and_holds_no_solution():
+    from lecturenn.grading._editions import stale_student_sheets
+    assert stale_student_sheets(ROOT) == [], "run: lecturenn assign solutions book/exercises"
+    assert sorted(p.name for p in STUDENT_SHEETS.glob("*.ipynb")) == [p.name for p in SOLUTIONS]
+    ns = solution_namespace()
+    for p in STUDENT_SHEETS.glob("*.ipynb"):
+        text = p.read_text(encoding="utf-8")
+        assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text and "solution-only" not in text
+        assert json.loads(text)["metadata"]["lecturenn"]["student_version"] is True
+    for line in ("np.where(inside, -t, 0.0) / N", "return X @ W.T + b", "p[np.arange(N), t] -= 1.0",
+                 "eta_max_by_hand = 2 / 4", "xor_weights = (np.array"):
+        assert any(line in q.read_text(encoding="utf-8") for q in SOLUTIONS), line
+        assert not any(line in q.read_text(encoding="utf-8") for q in STUDENT_SHEETS.glob("*.ipynb")), line
+    assert ns["eta_max_by_hand"] == 0.5
+
+
+def test_the_installed_package_holds_no_solution_marker():
+    import lecturenn
+    pkg = Path(lecturenn.__file__).parent
+    for p in pkg.rglob("*"):
+        if p.is_file() and "__pycache__" not in p.parts:
+            data = p.read_bytes()
+            assert b"BEGIN SOLUTION" not in data and b"END SOLUTION" not in data, p
+
+
+def test_every_kind_of_hidden_case_has_a_public_case_of_that_kind():
+    for t in TASKS.values():
+        public = {c.name for c in t.public_cases()}
+        for seed in (0, 5):
+            kinds = {c.kind for c in t.hidden_cases(seed)}
+            assert kinds <= public, (t.id, kinds - public)
+        assert t.points == round(t.case_points * t.n_cases, 6) > 0
 
 
 def test_solutions_do_not_call_the_reference_and_pass_hidden_cases_for_several_seeds():
@@ -149,10 +197,11 @@ def test_solutions_do_not_call_the_reference_and_pass_hidden_cases_for_several_s
     runner = in_process_runner()
     for tid, t in TASKS.items():
         for seed in (0, 1, 2):
-            for case in t.public() + t.hidden_cases(seed):
-                expected = t.reference(*[np.array(a) if isinstance(a, np.ndarray) else a for a in case.args])
-                call = runner.call(ns[t.func], [np.array(a) if isinstance(a, np.ndarray) else a
-                                                for a in case.args], 10, t.forbidden)
+            for case in t.public_cases() + t.hidden_cases(seed):
+                expected = None if t.reference is None else t.reference(
+                    *[np.array(a) if isinstance(a, np.ndarray) else a for a in case.args])
+                call = runner.call(as_function(t, ns), [np.array(a) if isinstance(a, np.ndarray) else a
+                                                        for a in case.args], 10, t.forbidden)
                 r = evaluate_case(t, case, expected, call)
                 assert r.passed, (tid, seed, case.name, r.problem)
 
@@ -160,7 +209,10 @@ def test_solutions_do_not_call_the_reference_and_pass_hidden_cases_for_several_s
 def test_hidden_cases_are_reproducible_and_differ_between_seeds():
     for t in TASKS.values():
         a, b, c = t.hidden_cases(0), t.hidden_cases(0), t.hidden_cases(7)
-        assert len(a) >= 4
+        if t.kind == "value":
+            assert a == [] and t.n_cases == 1
+            continue
+        assert len(a) >= 2
         for x, y in zip(a, b):
             for u, v in zip(x.args, y.args):
                 assert np.array_equal(u, v)
@@ -247,6 +299,16 @@ def test_check_reports_typical_mistakes():
         r = check("softmax_ce", softmax_ce)
     assert r.cases[0].passed and not r.cases[2].passed and "log-sum-exp" in r.cases[2].hint
 
+    def softmax_ce(y, t):                  # subtracts the maximum, but takes the log of an underflowed p
+        e = np.exp(y - y.max(1, keepdims=True))
+        p = e / e.sum(1, keepdims=True)
+        return float(-np.log(p[np.arange(len(y)), t]).mean())
+
+    with np.errstate(all="ignore"):
+        r = check("softmax_ce", softmax_ce)
+    assert r.cases[2].passed and not r.cases[3].passed         # the hint follows the failure:
+    assert "underflowed" in r.cases[3].hint and "subtract the largest" not in r.cases[3].hint
+
     def gd_steps(w0, H, eta, n, w_star):
         out, w = [], w0
         for _ in range(n):
@@ -319,6 +381,35 @@ def test_check_compares_gradient_with_central_differences_of_own_value_function(
     assert r.passed and r.consistency[0][1] is True
 
 
+def test_check_reports_an_input_changed_in_place():
+    def perceptron_update(w, x, t, eta):
+        if t * (w @ x) <= 0:
+            w += eta * t * x                      # right value, but the caller's w changes
+        return w
+
+    r = check("perceptron_update", perceptron_update)
+    assert r.cases[1].passed                      # no update: nothing changed
+    bad = r.cases[0]
+    assert not bad.passed and "changed its input w in place" in bad.problem and "w.copy()" in bad.hint
+
+
+def test_pen_and_paper_answers():
+    ns = solution_namespace()
+    assert check("eta_max_by_hand", 0.5).passed
+    r = check("eta_max_by_hand", 0.25)
+    assert not r.passed and "one step" in r.cases[0].hint and "0.5" not in r.text().split("hint")[0]
+    r = check("eta_max_by_hand", None)
+    assert "not implemented yet" in r.text()
+    assert check("xor_weights", ns["xor_weights"]).passed
+    other = (np.array([[1.0, -1.0], [-1.0, 1.0]]), np.array([-0.5, -0.5]), np.array([[1.0, 1.0]]), np.array([-0.5]))
+    assert check("xor_weights", other).passed                       # another right answer
+    r = check("xor_weights", (np.eye(2), np.zeros(2), np.ones((1, 2)), np.array([-0.5])))
+    assert not r.passed and "XOR is" in r.cases[0].problem
+    r = check("grad_by_hand", np.array([0.75, -0.25, -0.5]))
+    assert "raises the true logit" in r.cases[0].hint
+    assert check("epoch_by_hand", ns["epoch_by_hand"]).passed
+
+
 def test_tolerance_is_as_documented():
     assert (RTOL, ATOL) == (1e-6, 1e-8)
 
@@ -380,6 +471,9 @@ def test_assign_output(tmp_path):
                 assert c["outputs"] == [] and c["execution_count"] is None
         for tid in SHEETS[p.stem]:
             f = TASKS[tid].func
+            if TASKS[tid].kind == "value":
+                assert f"{f} = None  # your answer" in text
+                continue
             cell = src(stu["cells"][find_def(stu, f)])
             assert cell.startswith(f"def {f}(") and f"    {STUB}" in cell
     # single notebook to a .ipynb path, via the CLI
@@ -391,86 +485,147 @@ def test_assign_output(tmp_path):
 
 
 # ---------------------------------------------------------------------------
-# grading: solutions, student sheets, a partly solved notebook
+# grading: solutions, student sheets, partly solved notebooks
 # ---------------------------------------------------------------------------
+SEED = 918273
+
+
+def with_answer(nb, func, value_source):
+    """``nb`` with the pen-and-paper answer ``func`` replaced by ``value_source``."""
+    nb = copy.deepcopy(nb)
+    for c in nb["cells"]:
+        if c["cell_type"] == "code" and src(c).startswith(f"{func} = None"):
+            c["source"] = f"{func} = {value_source}\n"
+            return nb
+    raise KeyError(func)
+
+
 @pytest.fixture(scope="module")
 def regular(tmp_path_factory):
     base = tmp_path_factory.mktemp("regular")
-    sol = base / "solutions"
-    sol.mkdir()
-    for p in SOLUTIONS:
-        (sol / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
-    assign(EXERCISES, base / "student", quiet=True)
-    partial = json.loads((EXERCISES / "05_sgd.ipynb").read_text(encoding="utf-8"))
-    for f in ("eta_opt", "gd_steps"):
-        i = find_def(partial, f)
-        partial["cells"][i]["source"], _ = strip_solutions(src(partial["cells"][i]))
-    write(partial, base / "partial", "jdoe_05_sgd.ipynb")
-    paths = sorted(sol.glob("*.ipynb")) + sorted((base / "student").glob("*.ipynb")) + [
-        base / "partial" / "jdoe_05_sgd.ipynb"]
+    subs = base / "subs"
+    for p in SOLUTIONS:                                         # student "sol": every sheet solved
+        write(json.loads(p.read_text(encoding="utf-8")), subs / "sol", p.name)
+    assign(EXERCISES, subs / "stu", quiet=True)                 # student "stu": the sheets as handed out
+    partial = load("05_sgd.ipynb")
+    partial = replace_def(partial, "sgd_step", "def sgd_step(w, b, X, t, eta, lam, N):\n"
+                                               "    r = X @ w + b - t\n"
+                                               "    return w - eta * (X.T @ r + lam / N * w), float(b - eta * r.sum())\n")
+    partial["cells"][find_def(partial, "gd_steps")]["source"], _ = strip_solutions(
+        src(partial["cells"][find_def(partial, "gd_steps")]))
+    partial = with_answer(partial, "eta_max_by_hand", "0.25")
+    write(partial, subs / "jdoe", "my_sgd_sheet.ipynb")
+    kim = replace_def(load("02_perceptron.ipynb"), "perceptron_update",
+                      "def perceptron_update(w, x, t, eta):\n"
+                      "    if t * (w @ x) < 0:\n        return w + eta * t * x\n    return w.copy()\n")
+    write(kim, subs / "kim", "02_perceptron.ipynb")
+    (base / "lecturenn.cfg").write_text(f"[grading]\nseed = {SEED}\n")
     t0 = time.monotonic()
-    rows = grade(paths, results=base / "results", csv_path=base / "grades.csv", timeout=60, jobs=2,
-                 progress=False)
-    return {"base": base, "rows": rows, "elapsed": time.monotonic() - t0, "paths": paths}
+    rows = grade([subs], results=base / "results", csv_path=base / "grades.csv", timeout=90, jobs=2,
+                 progress=False, config=base / "lecturenn.cfg")
+    return {"base": base, "rows": {(r["student"], r["sheet"]): r for r in rows}, "list": rows,
+            "elapsed": time.monotonic() - t0}
 
 
-def test_solution_notebooks_score_full_marks(regular):
-    rows = regular["rows"][:5]
-    for r in rows:
-        assert r["status"] == "ok" and r["notes"] == [], (r["submission"], r["notes"])
-        assert r["score"] == r["max_score"] == SHEET_POINTS[r["sheet"]], r
-        assert all(t["passed"] and t["cases"] > len(TASKS[t["task"]].public()) for t in r["tasks"])
+def test_solution_edition_scores_full_marks(regular):
+    for sheet in SHEETS:
+        r = regular["rows"][("sol", sheet)]
+        assert r["status"] == "ok" and r["notes"] == [], (sheet, r["notes"])
+        assert r["score"] == r["max_score"] == SHEET_POINTS[sheet], r
+        assert all(t["cases_passed"] == t["cases"] == TASKS[t["task"]].n_cases for t in r["tasks"])
 
 
-def test_student_notebooks_score_zero_not_implemented(regular):
-    rows = regular["rows"][5:10]
-    for r in rows:
-        assert r["score"] == 0 and r["max_score"] == SHEET_POINTS[r["sheet"]]
+def test_student_edition_scores_zero_not_implemented(regular):
+    for sheet in SHEETS:
+        r = regular["rows"][("stu", sheet)]
+        assert r["score"] == 0 and r["max_score"] == SHEET_POINTS[sheet]
         assert all(t["reason"] == "not implemented yet" for t in r["tasks"]), r["tasks"]
         assert not any("raised" in n for n in r["notes"]), r["notes"]      # the sheets run without errors
 
 
-def test_partly_solved_notebook_scores_exactly_its_solved_tasks(regular):
-    r = regular["rows"][10]
-    assert r["sheet"] == "05_sgd"
-    assert r["score"] == TASKS["sgd_step"].points
-    assert [t["passed"] for t in r["tasks"]] == [True, False, False]
+def test_partial_submissions_score_their_cases(regular):
+    r = regular["rows"][("jdoe", "05_sgd")]
+    per = {t["task"]: t for t in r["tasks"]}
+    # sgd_step without 1/B is right only where B = 1 (one public case): 1 of 10 cases, 0.3 points each
+    assert per["sgd_step"]["cases_passed"] == 1 and per["sgd_step"]["score"] == pytest.approx(0.3)
+    assert "did you divide by the batch size B" in per["sgd_step"]["reason"]
+    assert per["eta_opt"]["score"] == 1 and per["gd_steps"]["score"] == 0
+    assert per["eta_max_by_hand"]["score"] == 0 and "one step" in per["eta_max_by_hand"]["reason"]
+    assert r["score"] == pytest.approx(1.3) and r["max_score"] == 7
+    # a task that builds on another is graded with the reference for it: no double penalty
+    k = {t["task"]: t for t in regular["rows"][("kim", "02_perceptron")]["tasks"]}
+    assert k["perceptron_update"]["cases_passed"] == 6 and k["perceptron_update"]["score"] == 0.75
+    assert "boundary" in k["perceptron_update"]["reason"]
+    assert k["perceptron_epoch"]["score"] == 2 and k["epoch_by_hand"]["score"] == 1
 
 
 def test_results_and_csv_files(regular):
     base = regular["base"]
-    files = sorted((base / "results").glob("*.json"))
-    assert len(files) == len(regular["paths"])
+    files = sorted((base / "results").rglob("*.json"))
+    assert len(files) == len(regular["list"]) == 12
+    assert (base / "results" / "05_sgd" / "jdoe.json").is_file()
     for f in files:
-        assert_gradescope(json.loads(f.read_text()))
+        obj = json.loads(f.read_text())
+        assert_gradescope(obj)
+        validate_results(obj)
+        hidden = [t for t in obj["tests"] if t["name"].endswith("hidden cases")]
+        assert hidden and all(t["visibility"] == "after_published" for t in hidden)
+        assert all(t["visibility"] == "visible" for t in obj["tests"] if t["name"].endswith("public cases"))
     with open(base / "grades.csv", newline="") as f:
         table = list(csv.DictReader(f))
-    assert len(table) == len(regular["paths"])
-    assert {"submission", "sheet", "score", "max_score", "status", "reasons", *TASKS} <= set(table[0])
-    partial = table[-1]
-    assert partial["sgd_step"] == "3" and partial["eta_opt"] == "0" and partial["score"] == "3"
-    assert "eta_opt: not implemented yet" in partial["reasons"]
+    assert len(table) == 12 and list(table[0])[:5] == ["student_id", "sheet", "score", "max_score", "status"]
+    assert set(TASKS) <= set(table[0])
+    row = next(r for r in table if r["student_id"] == "jdoe")
+    assert row["sheet"] == "05_sgd" and row["score"] == "1.3" and row["sgd_step"] == "0.3"
+    assert "gd_steps: not implemented yet" in row["reasons"]
 
 
-def test_single_submission_writes_gradescope_file_exactly_and_list_mode(regular, tmp_path):
-    rows = regular["rows"]
-    out = write_results(rows[:1], tmp_path / "results.json")
-    obj = json.loads(out[0].read_text())
-    assert_gradescope(obj)
-    assert obj["score"] == rows[0]["score"]
-    write_results(rows[:3], tmp_path / "all.json")
-    lst = json.loads((tmp_path / "all.json").read_text())
-    assert isinstance(lst, list) and len(lst) == 3
-    for o in lst:
-        assert_gradescope(o)
+def test_regrading_one_student_updates_one_row(regular, tmp_path):
+    table = tmp_path / "grades.csv"
+    table.write_bytes((regular["base"] / "grades.csv").read_bytes())
+    before = list(csv.DictReader(table.open(newline="")))
+    fixed = write(load("05_sgd.ipynb"), tmp_path / "resubmitted" / "jdoe", "05_sgd.ipynb")
+    r = subprocess.run([sys.executable, "-m", "lecturenn", "grade", str(fixed.parent.parent), "--seed", str(SEED),
+                        "--csv", str(table), "-q"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    after = list(csv.DictReader(table.open(newline="")))
+    assert len(after) == len(before)
+    changed = [(a["student_id"], a["sheet"]) for a, b in zip(after, before) if a != b]
+    assert changed == [("jdoe", "05_sgd")]
+    assert next(a for a in after if a["student_id"] == "jdoe")["score"] == "7"
+
+
+def test_grade_needs_a_seed_and_explicit_submissions(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    nb = write(load(HINGE), tmp_path, HINGE)
+    with pytest.raises(GradingError, match="a seed is required"):
+        grade([nb], progress=False)
+    r = subprocess.run([sys.executable, "-m", "lecturenn", "grade", str(nb)], capture_output=True, text=True)
+    assert r.returncode == 2 and "--seed" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "lecturenn", "grade", "", "--seed", "1"], capture_output=True,
+                       text=True)
+    assert r.returncode == 2 and "empty path" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "lecturenn", "grade", "--seed", "1"], capture_output=True, text=True)
+    assert r.returncode == 2                                  # argparse: SUBMISSION is required
+    (tmp_path / "lecturenn.cfg").write_text("[grading]\nseed = 42\n")
+    from lecturenn.grading import read_seed
+    assert read_seed() == 42 and read_seed(7) == 7
+
+
+def test_grading_refuses_to_run_without_isolation(tmp_path, monkeypatch):
+    monkeypatch.setenv("LECTURENN_ISOLATION", "none")
+    nb = write(load(HINGE), tmp_path, HINGE)
+    with pytest.raises(GradingError, match="no isolation"):
+        grade([nb], seed=1, progress=False)
 
 
 def test_failed_run_leaves_earlier_outputs_intact(regular, tmp_path):
+    rows = [regular["rows"][("sol", "01_hinge_loss")]]
     res, table = tmp_path / "results.json", tmp_path / "grades.csv"
-    write_results(regular["rows"][:1], res)
-    write_csv(regular["rows"][:1], table)
+    write_results(rows, res)
+    write_csv(rows, table)
     before = res.read_bytes(), table.read_bytes()
-    r = subprocess.run([sys.executable, "-m", "lecturenn", "grade", str(tmp_path / "missing.ipynb"),
+    r = subprocess.run([sys.executable, "-m", "lecturenn", "grade", str(tmp_path / "missing.ipynb"), "--seed", "3",
                         "--results", str(res), "--csv", str(table), "-q"], capture_output=True, text=True)
     assert r.returncode == 2 and "not found" in r.stderr
     assert (res.read_bytes(), table.read_bytes()) == before
@@ -478,20 +633,39 @@ def test_failed_run_leaves_earlier_outputs_intact(regular, tmp_path):
 
 
 # ---------------------------------------------------------------------------
-# grading: hostile and broken submissions
+# grading: attacks and broken submissions
 # ---------------------------------------------------------------------------
 ADV_TIMEOUT = 30.0
-CELL_TIMEOUT = 6.0
+CELL_TIMEOUT = 5.0
 HINGE = "01_hinge_loss.ipynb"
+MARKER = "lecturenn-attack-9f3c"
 
 LOOP = "while True:\n    pass\n"
 STUBBORN_LOOP = ("import time\nwhile True:\n    try:\n        time.sleep(0.05)\n"
                  "    except KeyboardInterrupt:\n        pass\n")
+ZEROS = {"hinge_loss": "def hinge_loss(y, t):\n    return 0.0\n",
+         "hinge_grad": "def hinge_grad(y, t):\n    return np.zeros_like(y)\n"}
 
 
-def adversarial_notebooks(folder):
+def zeros(nb):
+    for f, s in ZEROS.items():
+        nb = replace_def(nb, f, s)
+    return with_answer(nb, "svm_grad_by_hand", "np.zeros(2)")
+
+
+def cheat_if(condition):
+    """A cell that defines the solution functions only if ``condition`` (Python source) holds."""
     sol = load(HINGE)
-    nbs = {}
+    defs = [src(c) for c in sol["cells"] if src(c).startswith("def ")]
+    body = "\n".join("    " + line for d in defs for line in d.splitlines())
+    return f"if {condition}:\n{body}\n    svm_grad_by_hand = np.array([2.5, -1.5])\n"
+
+
+def attack_notebooks(folder, host):
+    """{student: notebook} - every attack of the grader, one student each (``host``: paths to go after)."""
+    sol = load(HINGE)
+    base = zeros(sol)
+    nbs = {"baseline": base}
     nbs["loop_cell"] = insert_after_def(sol, "hinge_loss", LOOP)
     nbs["loop_in_function"] = replace_def(sol, "hinge_grad", "def hinge_grad(y, t):\n" + "    " +
                                           LOOP.replace("\n    ", "\n        "))
@@ -502,23 +676,14 @@ def adversarial_notebooks(folder):
     first = copy.deepcopy(sol)
     first["cells"][0]["source"] = "raise RuntimeError('broken first cell')\n"
     nbs["raise_first_cell"] = first
-    fake = replace_def(sol, "hinge_loss", "def hinge_loss(y, t):\n    return 0.0\n")
-    fake = replace_def(fake, "hinge_grad", "def hinge_grad(y, t):\n    return np.zeros_like(y)\n")
+    fake = copy.deepcopy(base)
     fake["cells"].append(code_cell(
-        "print('check(\"hinge_loss\"): all 4 public cases passed')\nprint('SCORE: 3/3 - all tests passed')\n"
-        "from IPython.display import HTML, display\ndisplay(HTML('<b>all passed</b>'))\n"))
+        "print('check(\"hinge_loss\"): all 4 public cases passed')\nprint('SCORE: 4/4 - all tests passed')\n"))
     nbs["fake_passed"] = fake
-    patch = replace_def(sol, "hinge_loss", "def hinge_loss(y, t):\n    return 0.0\n")
-    patch = replace_def(patch, "hinge_grad", "def hinge_grad(y, t):\n    return np.zeros_like(y)\n")
+    patch = copy.deepcopy(base)
     patch["cells"].insert(3, code_cell(
-        "import lecturenn.grading, lecturenn.grading._tasks, lecturenn.grading._compare, lecturenn.losses\n"
-        "def check(*args, **kwargs):\n    print('passed')\n    return True\n"
-        "lecturenn.grading.check = check\n"
-        "lecturenn.grading._tasks.RTOL = lecturenn.grading._tasks.ATOL = 1e9\n"
-        "for _t in lecturenn.grading.TASKS.values():\n    _t.reference = lambda *a: 0.0\n"
-        "lecturenn.grading._compare.compare_value = lambda *a: (True, '', '')\n"
-        "lecturenn.losses.Hinge.value = lambda self, y, t: 0.0\n"
-        "lecturenn.losses.Hinge.grad = lambda self, y, t: np.zeros_like(y)\n"))
+        "import lecturenn.grading, lecturenn.grading._tasks, lecturenn.grading._compare\n"
+        "lecturenn.grading._compare.compare_value = lambda *a: (True, '', '')\n"))
     nbs["monkeypatch"] = patch
     nbs["delete_files"] = insert_after_def(
         sol, "hinge_grad", "import os\nfor _f in os.listdir('.'):\n    os.remove(_f)\n")
@@ -527,100 +692,225 @@ def adversarial_notebooks(folder):
     nbs["calls_reference"] = replace_def(
         sol, "hinge_loss", "def hinge_loss(y, t):\n    from lecturenn.losses import Hinge\n"
                            "    return Hinge().value(y, t)\n")
+    nbs["reference_in_thread"] = replace_def(
+        sol, "hinge_loss", "def hinge_loss(y, t):\n    import threading\n    out = []\n"
+                           "    def work():\n        from lecturenn.losses import Hinge\n"
+                           "        out.append(Hinge().value(y, t))\n"
+                           "    th = threading.Thread(target=work)\n    th.start()\n    th.join()\n    return out[0]\n")
+    nbs["profiler_off"] = replace_def(
+        sol, "hinge_loss", "def hinge_loss(y, t):\n    import sys, threading\n    sys.setprofile(None)\n"
+                           "    threading.setprofile(None)\n    import lecturenn.losses as L\n"
+                           "    return L.Hinge().value(y, t)\n")
     nbs["ignores_alarm"] = replace_def(
         sol, "hinge_grad", "def hinge_grad(y, t):\n    import time\n    while True:\n        try:\n"
                            "            time.sleep(0.05)\n        except BaseException:\n            pass\n")
-    nbs["not_json"] = None
+    # seed, plan and result files; the book's solution cells; lecturenn's own code; the network
+    probe = (
+        "import glob, os, socket\n"
+        f"targets = {host!r}\n"
+        "found = [p for p in targets if os.path.exists(p)]\n"
+        "for root in ('/', os.path.expanduser('~'), '..', '../..'):\n"
+        "    for p in glob.glob(os.path.join(root, '**', '*.cfg'), recursive=True)[:200]:\n"
+        f"        try:\n            found += [p] if '{SEED}' in open(p).read() else []\n"
+        "        except OSError:\n            pass\n"
+        "for p in glob.glob('/**/plan.json', recursive=True) + glob.glob('/**/job.json', recursive=True):\n"
+        "    try:\n        if 'expected' in open(p).read() or 'seed' in open(p).read():\n"
+        "            found.append(p)\n    except OSError:\n        pass\n"
+        "try:\n    import lecturenn.losses\n    found.append('lecturenn.losses')\nexcept ImportError:\n    pass\n"
+        "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2).close()\n    found.append('network')\n"
+        "except OSError:\n    pass\n"
+        "for nbpath in [p for p in found if p.endswith('.ipynb')]:\n"
+        "    import json\n"
+        "    for c in json.load(open(nbpath))['cells']:\n"
+        "        if c['cell_type'] == 'code' and ''.join(c['source']).startswith('def '):\n"
+        "            exec(''.join(c['source']))\n"
+        "print('found:', found)\n")
+    leak = copy.deepcopy(base)
+    leak["cells"].append(code_cell(probe + cheat_if("found")))
+    nbs["leak_probe"] = leak
+    # replace the in-kernel runner: claim that every case passed
+    runner = copy.deepcopy(base)
+    runner["cells"].append(code_cell(
+        "import json, sys\n"
+        "def fake_run_task(plan_path, index, out_path):\n"
+        "    plan = json.load(open(plan_path))\n"
+        "    task = plan['tasks'][index]\n"
+        "    zero = {'kind': 'array', 'dtype': '<f8', 'shape': [], 'data': 'AAAAAAAAAAA='}\n"
+        "    cases = [{'status': 'ok', 'passed': True, 'value': zero} for _ in task['cases']]\n"
+        "    json.dump({'task': task['task'], 'status': 'ok', 'cases': cases}, open(out_path, 'w'))\n"
+        "    try:\n        json.dump({'tasks': []}, open(plan_path, 'w'))\n    except OSError:\n        pass\n"
+        "for m in list(sys.modules.values()):\n"
+        "    if hasattr(m, 'run_task'):\n        m.run_task = fake_run_task\n"))
+    nbs["runner_replacement"] = runner
+    # a detached process and a double fork that try to rewrite the results after grading
+    writer = (f"import os, sys, time\n# {MARKER}\nend = time.time() + 40\n"
+              "while time.time() < end:\n"
+              f"    for p in {[host[0], host[1]]!r} + ['../out/result.json', 'result.json']:\n"
+              "        try:\n            open(p, 'w').write('{\"score\": 100}')\n        except OSError:\n            pass\n"
+              "    time.sleep(0.2)\n")
+    detached = copy.deepcopy(sol)
+    detached["cells"].append(code_cell(
+        "import os, subprocess, sys\n"
+        f"code = {writer!r}\n"
+        "subprocess.Popen([sys.executable, '-c', code], start_new_session=True, stdin=subprocess.DEVNULL,\n"
+        "                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+        "subprocess.Popen(['setsid', 'sh', '-c', f'exec -a {MARKER} sleep 60'], stdout=subprocess.DEVNULL)\n"
+        "if os.fork() == 0:\n    if os.fork() == 0:\n        os.setsid()\n"
+        "        os.execv(sys.executable, [sys.executable, '-c', code])\n    os._exit(0)\n"
+        "os.wait()\n"))
+    nbs["detached_rewriter"] = detached
+    # two students: mallory reads alice's notebook (next to hers, or at its host path)
+    nbs["alice"] = sol
+    mallory = copy.deepcopy(base)
+    mallory["cells"].append(code_cell(
+        "import glob, json, os\n"
+        f"cands = glob.glob('../alice/*.ipynb') + glob.glob('../../alice/*.ipynb') + [{host[2]!r}]\n"
+        "found = [p for p in cands if os.path.exists(p)]\n"
+        "for p in found:\n"
+        "    for c in json.load(open(p))['cells']:\n"
+        "        if c['cell_type'] == 'code' and ''.join(c['source']).startswith('def '):\n"
+        "            exec(''.join(c['source']))\n"))
+    nbs["mallory"] = mallory
     paths = {}
     for name, nb in nbs.items():
-        sub = Path(folder) / name
-        if nb is None:
-            sub.mkdir(parents=True)
-            paths[name] = sub / f"{name}_{HINGE}"
-            paths[name].write_text("{ this is not a notebook")
-            continue
-        paths[name] = write(nb, sub, f"{name}_{HINGE}")
-        (sub / "data.txt").write_text("student data")
+        paths[name] = write(nb, Path(folder) / name, HINGE)
+        (Path(folder) / name / "data.txt").write_text("student data")
+    (Path(folder) / "not_json").mkdir()
+    paths["not_json"] = Path(folder) / "not_json" / HINGE
+    paths["not_json"].write_text("{ this is not a notebook")
     return paths
+
+
+def marker_processes():
+    found = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if MARKER.encode() in (d / "cmdline").read_bytes():
+                    found.append(int(d.name))
+            except OSError:
+                pass
+    return found
+
+
+def digest(folder):
+    import hashlib
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(Path(folder).rglob("*"))
+            if p.is_file()}
 
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     base = tmp_path_factory.mktemp("hostile")
-    paths = adversarial_notebooks(base / "subs")
+    (base / "course").mkdir()
+    cfg = base / "course" / "lecturenn.cfg"
+    cfg.write_text(f"[grading]\nseed = {SEED}\n")
+    results, table = base / "out" / "results", base / "out" / "grades.csv"
+    subs = base / "subs"
+    host = [str(results / "01_hinge_loss" / "detached_rewriter.json"), str(table), str(subs / "alice" / HINGE),
+            str(cfg), str(EXERCISES / HINGE), str(STUDENT_SHEETS / HINGE), str(ROOT / "lecturenn" / "losses.py")]
+    paths = attack_notebooks(subs, host)
     t0 = time.monotonic()
-    rows = grade(list(paths.values()), results=base / "results", csv_path=base / "grades.csv",
-                 timeout=ADV_TIMEOUT, task_timeout=1.0, cell_timeout=CELL_TIMEOUT, jobs=2, progress=False)
-    return {"base": base, "paths": paths, "rows": by_name(rows), "list": rows,
-            "elapsed": time.monotonic() - t0}
+    rows = grade([subs], results=results, csv_path=table, timeout=ADV_TIMEOUT, task_timeout=1.0,
+                 cell_timeout=CELL_TIMEOUT, jobs=2, progress=False, config=cfg)
+    elapsed = time.monotonic() - t0
+    survivors = marker_processes()
+    snapshot = digest(base / "out")
+    time.sleep(10)                                   # anything left behind would rewrite the results now
+    return {"base": base, "paths": paths, "rows": {r["student"]: r for r in rows}, "list": rows,
+            "elapsed": elapsed, "survivors": survivors, "snapshot": snapshot, "later": digest(base / "out"),
+            "later_survivors": marker_processes()}
 
 
-EXPECTED = {                      # submission -> (score of the 3 points, text in a reason or note)
-    "loop_cell": (3, "ran longer than 6 s and was interrupted"),
-    "loop_in_function": (1, "took longer than 1 s"),
-    "stubborn_loop_cell": (3, "did not stop when interrupted"),
-    "os_exit": (3, "stopped the kernel"),
-    "sys_exit": (3, "raised SystemExit"),
-    "segfault": (3, "stopped the kernel"),
-    "raise_first_cell": (3, "raised RuntimeError: broken first cell"),
-    "fake_passed": (0, "wrong result"),
-    "monkeypatch": (0, "wrong result"),
-    "delete_files": (3, ""),
-    "huge_output": (3, ""),
-    "calls_reference": (2, "Calls lecturenn.losses.Hinge - implement it yourself"),
-    "ignores_alarm": (1, "did not return within the time limit"),
+FULL = 4.0
+EXPECTED = {                 # student -> (score, text in a reason or note); "baseline": the attacker's own functions
+    "loop_cell": (FULL, "ran longer than 5 s and was interrupted"),
+    "loop_in_function": (2.0, "took longer than 1 s"),
+    "stubborn_loop_cell": (FULL, "did not stop when interrupted"),
+    "os_exit": (FULL, "stopped the kernel"),
+    "sys_exit": (FULL, "raised SystemExit"),
+    "segfault": (FULL, "stopped the kernel"),
+    "raise_first_cell": (FULL, "raised RuntimeError: broken first cell"),
+    "fake_passed": ("baseline", "wrong result"),
+    "monkeypatch": ("baseline", "No module named 'lecturenn.grading._tasks'"),
+    "delete_files": (FULL, ""),
+    "huge_output": (FULL, ""),
+    "calls_reference": (3.0, "lecturenn's own implementations are not available"),
+    "reference_in_thread": (3.0, "raised IndexError"),        # the thread found no lecturenn
+    "profiler_off": (3.0, "lecturenn's own implementations are not available"),
+    "ignores_alarm": (2.0, "did not return within the time limit"),
+    "leak_probe": ("baseline", ""),
+    "runner_replacement": ("zeros", ""),       # its fake records say "0.0" for every case: that is all it earns
+    "detached_rewriter": (FULL, ""),
+    "alice": (FULL, ""),
+    "mallory": ("baseline", ""),
 }
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_hostile_submission_gets_expected_score(hostile, name):
-    row = hostile["rows"][f"{name}_01_hinge_loss"]
+def test_attack_gets_the_fair_score_in_time(hostile, name):
+    row = hostile["rows"][name]
+    baseline = hostile["rows"]["baseline"]["score"]
+    assert 0 < baseline < 1                         # zeros happen to be right for the "all beyond the margin" case
     score, text = EXPECTED[name]
-    assert row["sheet"] == "01_hinge_loss" and row["max_score"] == 3
-    assert row["score"] == score, (row["score"], row["notes"], [t["reason"] for t in row["tasks"]])
+    score = baseline if score == "baseline" else score
+    if score == "zeros":
+        t = TASKS["hinge_loss"]
+        score = t.case_points * sum(t.reference(*c.args) == 0.0 for c in t.public_cases() + t.hidden_cases(SEED))
+        assert 0 < score < baseline
+    assert row["sheet"] == "01_hinge_loss" and row["max_score"] == FULL
+    assert row["score"] == pytest.approx(score), (row["score"], row["notes"], [t["reason"] for t in row["tasks"]])
     everything = " ".join(row["notes"] + [t["reason"] for t in row["tasks"]])
     assert text in everything, everything
-    assert row["execution_time"] <= ADV_TIMEOUT + KILL_MARGIN      # wall time of its grading process
+    assert row["execution_time"] <= ADV_TIMEOUT + KILL_MARGIN + 5
 
 
-def test_hostile_rows_in_time_and_files_intact(hostile):
+def test_nothing_survives_grading_and_results_stay_as_written(hostile):
+    assert hostile["survivors"] == [] and hostile["later_survivors"] == []
+    assert hostile["snapshot"] and hostile["snapshot"] == hostile["later"]
+    res = json.loads((hostile["base"] / "out" / "results" / "01_hinge_loss" / "detached_rewriter.json").read_text())
+    assert res["score"] == FULL
+
+
+def test_attack_rows_in_time_and_files_intact(hostile):
     rows = hostile["list"]
     assert len(rows) == len(hostile["paths"])
-    # two workers, each notebook bounded by timeout + margin
     bound = (ADV_TIMEOUT + KILL_MARGIN) * -(-len(rows) // 2)
     assert hostile["elapsed"] < bound
     for name, path in hostile["paths"].items():
         assert path.is_file()                                   # graded in a copy
         if name != "not_json":
             assert (path.parent / "data.txt").read_text() == "student data"
-    bad = hostile["rows"]["not_json_01_hinge_loss"]
+    bad = hostile["rows"]["not_json"]
     assert bad["status"] == "error" and bad["score"] == 0 and "not a readable notebook" in bad["notes"][0]
-    assert bad["max_score"] == 3 and all(t["reason"] == "the notebook could not be read" for t in bad["tasks"])
-    for f in (hostile["base"] / "results").glob("*.json"):
-        assert_gradescope(json.loads(f.read_text()))
+    assert bad["max_score"] == FULL and all(t["reason"] == "the notebook could not be read" for t in bad["tasks"])
+    for f in (hostile["base"] / "out" / "results").rglob("*.json"):
+        obj = json.loads(f.read_text())
+        assert_gradescope(obj)
+        validate_results(obj)
 
 
 def test_hidden_case_inputs_are_not_shown_in_gradescope_output(hostile):
-    row = hostile["rows"]["fake_passed_01_hinge_loss"]
-    obj = to_gradescope(row)
-    out = obj["tests"][0]["output"]
-    assert "[FAIL] hidden" in out and "input y=" in out
-    hidden_lines = [line for line in out.splitlines() if line.startswith("[FAIL] hidden")]
-    assert hidden_lines and not any("input" in line or "expected" in line for line in hidden_lines)
+    obj = to_gradescope(hostile["rows"]["fake_passed"])
+    pub = next(t for t in obj["tests"] if t["name"] == "hinge_loss: public cases")
+    hid = next(t for t in obj["tests"] if t["name"] == "hinge_loss: hidden cases")
+    assert "input y=" in pub["output"] and hid["visibility"] == "after_published"
+    lines = [line for line in hid["output"].splitlines() if line.startswith("[FAIL] hidden")]
+    assert lines and not any("input" in line or "expected" in line for line in lines)
+    assert "a case like 'a random batch'" in hid["output"]
 
 
 def test_cli_grade_single_submission(tmp_path):
     res = tmp_path / "results.json"
-    t0 = time.monotonic()
     r = subprocess.run([sys.executable, "-m", "lecturenn", "grade", str(SOLUTIONS[3]), "--results", str(res),
-                        "--csv", str(tmp_path / "g.csv"), "--timeout", "30", "-q"],
-                       capture_output=True, text=True, timeout=60)
+                        "--csv", str(tmp_path / "g.csv"), "--timeout", "60", "--seed", "5", "-q"],
+                       capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert time.monotonic() - t0 < 30
     obj = json.loads(res.read_text())
     assert_gradescope(obj)
+    validate_results(obj)
     assert obj["score"] == SHEET_POINTS["04_losses"]
-    assert [t["status"] for t in obj["tests"]] == ["passed", "passed"]
+    assert all(t["status"] == "passed" for t in obj["tests"])
 
 
 def test_cli_tasks_lists_every_exercise():
@@ -628,30 +918,3 @@ def test_cli_tasks_lists_every_exercise():
     assert r.returncode == 0
     for t in TASKS.values():
         assert t.id in r.stdout
-
-
-def test_grader_kills_a_worker_that_overruns(monkeypatch, tmp_path):
-    """The backstop: a grading process that does not finish is killed with its children."""
-    import lecturenn.grading._grade as g
-    monkeypatch.setattr(g, "KILL_MARGIN", 0.5)
-    hang = tmp_path / "hang.sh"
-    hang.write_text('#!/bin/sh\nsleep 300 &\necho $! > "$HANG_PIDFILE"\nwait\n')
-    hang.chmod(0o755)
-    pidfile = tmp_path / "child.pid"
-    monkeypatch.setenv("HANG_PIDFILE", str(pidfile))
-    monkeypatch.setattr(sys, "executable", str(hang))        # the "worker" never writes a result
-    nb = write(load(HINGE), tmp_path, HINGE)
-    t0 = time.monotonic()
-    rows = grade([nb], timeout=1.0, progress=False)
-    assert time.monotonic() - t0 < 5
-    r = rows[0]
-    assert r["status"] == "timed out" and r["score"] == 0 and r["max_score"] == 3
-    assert all(t["reason"].startswith("timed out") for t in r["tasks"])
-    child = int(pidfile.read_text())
-    for _ in range(50):                                       # the background child died too
-        status = Path(f"/proc/{child}/status")
-        if not status.exists() or "zombie" in status.read_text():
-            break
-        time.sleep(0.05)
-    else:
-        raise AssertionError("the worker's child process survived")

@@ -45,6 +45,12 @@ from pathlib import Path
 SANDBOX_UID_BASE = 2_000_000_000     # uids handed to submissions: BASE + random (never a real account)
 DRIVER_FILES = ("_driver.py", "_runner.py")
 _STUB_INIT = '"""Stand-in for lecturenn while a submission is graded (the real package is not available)."""\n'
+_STUB_PLOTS = '''"""While grading, figures keep matplotlib's defaults: the book's style is not needed."""
+
+
+def use_style():
+    """Does nothing while a submission is graded."""
+'''
 _STUB_GRADING = '''"""While grading, check() does nothing: the grader evaluates every function itself."""
 
 
@@ -183,6 +189,7 @@ def write_opt(opt):
         shutil.copyfile(here / name, opt / name)
     (opt / "stub" / "lecturenn" / "__init__.py").write_text(_STUB_INIT, encoding="utf-8")
     (opt / "stub" / "lecturenn" / "grading" / "__init__.py").write_text(_STUB_GRADING, encoding="utf-8")
+    (opt / "stub" / "lecturenn" / "plots.py").write_text(_STUB_PLOTS, encoding="utf-8")
     for p in [opt, *opt.rglob("*")]:
         os.chmod(p, 0o755 if p.is_dir() else 0o644)
 

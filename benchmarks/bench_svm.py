@@ -11,8 +11,8 @@ epoch per ``partial_fit``; after each we evaluate E of its ``coef_`` and
 (its default) and ``invscaling`` with ``eta0`` tuned over a grid (each grid value
 is run with seed 0; the fastest to 1% is then run with every seed).
 
-LinearSVM runs once with its default settings (B = 64) and once full batch
-(B = None), with tol = 1e-3 and as many epochs as fit in the budget; it records E
+LinearSVM runs once with its default settings (B = 64; the target compares this one)
+and once full batch (B = None, for comparison), with tol = 1e-3 and as many epochs as fit in the budget; it records E
 of its best model, its certified gap and the time after every epoch itself
 (``objective_history_``, ``gap_history_``, ``time_history_``; the times include its
 own bookkeeping: E, the exact bias and the dual bound after every epoch).
@@ -254,7 +254,8 @@ def report(results):
     for s in dict.fromkeys(r["set"] for r in results):
         sk = min((r for r in results if r["set"] == s and r["contender"].startswith("SGDClassifier")),
                  key=lambda r: r[0.01])
-        for r in (r for r in results if r["set"] == s and r["contender"].startswith("LinearSVM")):
+        # The target is for LinearSVM as users get it (its defaults); full batch is shown for comparison.
+        for r in (r for r in results if r["set"] == s and r["contender"].startswith("LinearSVM (default")):
             if np.isfinite(sk[0.01]):
                 value = sk[0.01] / r[0.01]
                 note = f"value = time of the best SGDClassifier ({sk['contender']}) / LinearSVM time"

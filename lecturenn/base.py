@@ -94,6 +94,10 @@ class LinearClassifier:
         check_keywords(cls, kwargs)
         return super().__new__(cls)
 
+    def __repr__(self):
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return f"{type(self).__name__}({', '.join(f'{p}={getattr(self, p)!r}' for p in names)})"
+
     def _check_fit(self, X, t):
         """Check the training data; record ``classes_``; return X and t in {-1, +1}."""
         X = check_X(X)

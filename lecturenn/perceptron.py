@@ -172,11 +172,6 @@ class Perceptron(LinearClassifier):
                 ConvergenceWarning, stacklevel=2)
         return self
 
-    def __repr__(self):
-        return (f"Perceptron(eta={self.eta!r}, epochs={self.epochs!r}, "
-                f"shuffle={self.shuffle!r}, seed={self.seed!r})")
-
-
 
 # ---------------------------------------------------------------------------
 # least squares in closed form
@@ -318,6 +313,3 @@ class LeastSquaresClassifier(LinearClassifier):
         self.intercept_ = float(v[-1])
         self.rank_ = rank
         return self
-
-    def __repr__(self):
-        return f"LeastSquaresClassifier(rcond={self.rcond!r})"

@@ -103,13 +103,12 @@ def margin_violators(k, t, r=0.0):
     gets a fractional :math:`\theta_n`. With :math:`r = 0` on all data,
     :math:`\beta` minimises :math:`E(\mathbf{w}, \cdot)` (see :func:`optimal_bias`).
     """
-    P = int((t > 0).sum())
-    j = min(max(P - r, 0.0), len(k) - 1e-9)    # how many k_n lie below beta
+    theta = (t > 0).astype(np.float64)         # above beta: the positives violate
+    j = min(max(theta.sum() - r, 0.0), len(k) - 1e-9)   # how many k_n lie below beta
     i = int(j)
     order = np.argpartition(k, i)
-    below = np.zeros(len(k), dtype=bool)
-    below[order[:i]] = True
-    theta = np.where(t > 0, ~below, below).astype(np.float64)
+    below = order[:i]
+    theta[below] = 1.0 - theta[below]          # below beta: the negatives violate
     m = order[i]                               # the sample at beta takes the fraction
     theta[m] = 1.0 - (j - i) if t[m] > 0 else j - i
     return theta
@@ -143,48 +142,35 @@ def optimal_bias(X, t, w):
 class LinearSVM(LinearClassifier):
     r"""Linear soft-margin SVM trained by subgradient descent on the hinge loss.
 
-    Minimises the lecture's :math:`E(\mathbf{w}, b) = \frac12\|\mathbf{w}\|^2 + C\sum_n
-    [1 - t_n y(\mathbf{x}_n)]_+` with an unregularised bias. A subgradient is
-    :math:`\mathbf{g} = \mathbf{w} - C\sum_n \theta_n t_n\mathbf{x}_n` with
-    :math:`\theta_n = 1` for margin violators (:math:`t_n y_n < 1`) and 0 otherwise.
+    Minimises :math:`E(\mathbf{w}, b) = \frac12\|\mathbf{w}\|^2 + C\sum_n
+    [1 - t_n y(\mathbf{x}_n)]_+` (bias not regularised). A subgradient is
+    :math:`\mathbf{g} = \mathbf{w} - C\sum_n \theta_n t_n\mathbf{x}_n`, with
+    :math:`\theta_n = 1` for margin violators (:math:`t_n y_n < 1`), else 0.
 
-    **The weights as a sum over samples.** Starting from :math:`\mathbf{w} = 0`, every
-    step adds multiples of :math:`t_n\mathbf{x}_n`, so :math:`\mathbf{w} = \sum_n a_n t_n
-    \mathbf{x}_n` — the form of the lecture's dual. The fit keeps the coefficients
-    :math:`a_n` in :math:`[0, C]` with :math:`\sum_n a_n t_n = 0`, so the dual value
-    :math:`L_d(\mathbf{a}) = \sum_n a_n - \frac12\|\mathbf{w}\|^2` is a lower bound on
-    the optimum :math:`E^\star`: :math:`E - L_d` certifies how far :math:`E` is from it.
+    Starting from :math:`\mathbf{w} = 0`, every step adds multiples of :math:`t_n\mathbf{x}_n`,
+    so :math:`\mathbf{w} = \sum_n a_n t_n\mathbf{x}_n` (the dual's form), with :math:`0 \le
+    a_n \le C` and :math:`\sum_n a_n t_n = 0`. Then :math:`L_d(\mathbf{a}) = \sum_n a_n -
+    \frac12\|\mathbf{w}\|^2 \le E^\star`, and :math:`E - L_d` certifies the distance to the optimum.
 
-    **One step** on a minibatch :math:`\mathcal{B}` (:meth:`step`) takes the batch's part
-    of the subgradient, :math:`\mathbf{g} = \sum_{n\in\mathcal{B}} (a_n - C\theta_n)
-    t_n\mathbf{x}_n`, :math:`g_b = \sum_{n\in\mathcal{B}} (a_n - C\theta_n) t_n` (all
-    samples: :math:`\mathbf{w} - C\sum_n\theta_n t_n\mathbf{x}_n`, :math:`-C\sum_n\theta_n
-    t_n`). For B >= 2, :math:`\theta_n` are the violators under the batch's best bias
-    (:func:`margin_violators`), so :math:`g_b = 0` and :math:`\sum_n a_n t_n` stays 0; for
-    B = 1 (stochastic learning) :math:`\theta_n = [t_n y(\mathbf{x}_n) < 1]` and b steps
-    like a weight with input 1. The step size is Polyak's with the batch's share of the gap,
-    :math:`\Delta_\mathcal{B} = \sum_{n\in\mathcal{B}} (C\theta_n - a_n)(1 - t_n
-    y(\mathbf{x}_n))`: :math:`\eta = \min\{\eta_{\max}, \Delta_\mathcal{B} /
-    (\|\mathbf{g}\|^2 + g_b^2)\}` (one sample lands on its margin). :math:`\eta_{\max} \le 1`
-    keeps :math:`0 \le a_n \le C`; as the early gap overstates the distance to the optimum,
-    :math:`\eta_{\max} = 2/(C R\sqrt{m})` decays like an SGD step (m samples seen,
-    :math:`R^2` the mean :math:`\|\mathbf{x}_n\|^2`; the epoch's average iterate is a
-    candidate model too) until the first epoch in which :math:`E` rises, and is 1 after it. Each epoch ends by scaling down the :math:`a_n` of
-    the class with the larger sum until :math:`\sum_n a_n t_n = 0` (B = 1), setting b to
-    its exact best value (:func:`optimal_bias`) and keeping the best model so far.
+    A :meth:`step` on a minibatch moves each :math:`a_n` towards :math:`C\theta_n`: the
+    batch's part of the subgradient, with :math:`\theta_n` the violators under the batch's
+    best bias (:func:`margin_violators`; for B = 1, b steps like a weight with input 1). Its
+    size is Polyak's, from the batch's share of the gap, capped by :math:`\eta_{\max}`:
+    :math:`2/(C R\sqrt{m})` (m samples seen, :math:`R^2` the mean :math:`\|\mathbf{x}_n\|^2`)
+    while E falls from epoch to epoch, 1 after. Each epoch ends with the exact best bias
+    (:func:`best_bias`; for B = 1 after :func:`balance` restores :math:`\sum_n a_n t_n = 0`), keeps the best model so far (the epoch's average iterate is a
+    candidate too while the cap decays) and stops once the certified gap is below ``tol``.
 
     Parameters
     ----------
     C : float, default 1.0
         Weight of the slack penalty :math:`C\sum_n\xi_n`.
     B : int or None, default 64
-        Minibatch size; 1 is stochastic learning, ``None`` (or B >= N) is full batch: one
-        step per epoch.
+        Minibatch size; 1 is stochastic learning, ``None`` (or B >= N) full batch.
     epochs : int, default 2000
         Maximum number of passes over the data.
     tol : float, default 0.01
-        Stop once :math:`E - E^\star \le` ``tol`` :math:`\cdot E^\star` is certified,
-        i.e. :math:`(E - L_d)/L_d \le` ``tol``.
+        Stop once the certified gap :math:`(E - L_d)/L_d \le` ``tol`` (so :math:`E \le (1 + \mathrm{tol})E^\star`).
     seed : int or None, default 0
         Seed of the random order of the samples.
 
@@ -199,6 +185,7 @@ class LinearSVM(LinearClassifier):
     converged_ : bool
         True if ``gap_ <= tol``.
     n_epochs_ : int
+        Epochs run.
     objective_history_, gap_history_, time_history_ : list of float
         Best :math:`E` so far, certified gap and seconds since the start, after each epoch.
     slacks_, support_, support_vectors_ : ndarray
@@ -241,17 +228,14 @@ class LinearSVM(LinearClassifier):
         w, a = np.zeros(D), np.zeros(N)             # w = sum_n a_n t_n x_n all along
         E_best, L, start = np.inf, 0.0, time.perf_counter()
         self.objective_history_, self.gap_history_, self.time_history_ = [], [], []
-        b, seen, R2, E_prev, decay = best_bias(X @ w, t), 0, float((X * X).sum()) / N, np.inf, True
+        b, seen, R2, E_prev, decay = best_bias(X @ w, t), 0, float(np.vdot(X, X)) / N, np.inf, True
         for epoch in range(1, self.epochs + 1):
-            order = rng.permutation(N)
-            Xo, to, ao = X[order], t[order], a[order]   # the epoch's order; batches are slices of it
             w_avg, steps = np.zeros(D), 0
-            for Xb, tb, ab in zip(*(np.array_split(v, max(1, N // B)) for v in (Xo, to, ao))):
-                seen, steps = seen + len(tb), steps + 1   # while E falls: steps decay like 1/sqrt(seen)
+            for n in np.array_split(rng.permutation(N), max(1, N // B)):   # a fresh order each epoch
+                seen, steps = seen + len(n), steps + 1   # while E falls: steps decay like 1/sqrt(seen)
                 eta_max = min(1.0, 2.0 / (C * np.sqrt(R2 * seen))) if decay else 1.0
-                ab[:], b = self.step(Xb, tb, w, ab, b, eta_max)
+                a[n], b = self.step(X[n], t[n], w, a[n], b, eta_max)
                 w_avg += (w - w_avg) / steps        # the epoch's average iterate
-            a[order] = ao
             if B == 1:                              # restore sum_n a_n t_n = 0
                 a = balance(a, t)
                 w = (a * t) @ X
@@ -278,13 +262,13 @@ class LinearSVM(LinearClassifier):
         r"""One subgradient step on the minibatch (X, t); updates w in place, returns the new a and b."""
         k = t - X @ w                               # the bias that puts x_n on its margin
         theta = margin_violators(k, t, a @ t / self.C) if len(t) > 1 else t * (k - b) > 0
-        d = self.C * theta - a                      # a_n moves towards C (violator) or 0
-        g, g_b = -(d * t) @ X, -(d @ t)             # the batch's part of g_w = w - C sum theta_n t_n x_n, g_b
-        gap = (d * t) @ (k - b)                     # this batch's part of E - L_d
+        dt = (self.C * theta - a) * t               # a_n moves towards C (violator) or 0
+        g, g_b = -dt @ X, -dt.sum()                 # the batch's part of g_w = w - C sum theta_n t_n x_n, g_b
+        gap = dt @ (k - b)                          # this batch's part of E - L_d
         gg = g @ g + g_b ** 2
         eta = min(eta_max, gap / gg) if gap > 0 and gg > 0 else 0.0   # Polyak step
         w -= eta * g
-        return a + eta * d, b - eta * g_b
+        return a + eta * dt * t, b - eta * g_b
 
     def _set_result(self, X, t, coef, intercept, E, L, a, epochs):
         self.coef_, self.intercept_, self.objective_ = coef, float(intercept), float(E)
@@ -307,7 +291,3 @@ class LinearSVM(LinearClassifier):
         self._check_fitted()
         X = check_features(X, len(self.coef_), "LinearSVM")
         return svm_objective(X, t, self.coef_, self.intercept_, self.C)
-
-    def __repr__(self):
-        return (f"LinearSVM(C={self.C!r}, B={self.B!r}, epochs={self.epochs!r}, tol={self.tol!r}, "
-                f"seed={self.seed!r})")

@@ -478,6 +478,3 @@ class KernelSVM(LinearClassifier):
         r""":math:`y(\mathbf{x}) = \sum_n a_n t_n k(\mathbf{x}_n, \mathbf{x}) + b`, shape (N,)."""
         self._check_fitted()
         return self.solution_.decision_function(X)
-
-    def __repr__(self):
-        return f"KernelSVM(C={self.C!r}, kernel={self.kernel!r})"

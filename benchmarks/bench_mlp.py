@@ -10,9 +10,12 @@ fresh shuffle every epoch:
 * PyTorch: ``nn.Sequential(nn.Linear, nn.ReLU, nn.Linear)``, ``nn.CrossEntropyLoss()``,
   ``optim.SGD(lr=eta)``, batches ``X[perm[i:i+B]]``;
 * scikit-learn: ``MLPClassifier(solver="sgd", momentum=0, alpha=0, batch_size=B,
-  learning_rate_init=eta, shuffle=True).partial_fit`` (one epoch per call).
+  learning_rate_init=eta, shuffle=True).partial_fit`` (one epoch per call);
+* plain numpy (a reference, not a peer): the same step as a bare loop over arrays
+  (:class:`PlainNumpy`), to show what numpy itself reaches and what lecturenn's
+  structure costs on top.
 
-All three start from lecturenn's initial weights (copied into ``nn.Linear`` and,
+All start from lecturenn's initial weights (copied into ``nn.Linear`` and,
 transposed, into ``coefs_``/``intercepts_``) and see the same data in the same
 chunks, so their test accuracies after the timed runs must agree (reported side
 by side; a speed-up that learns less would be void).
@@ -35,7 +38,7 @@ from common import Target, fmt_rate, interleaved, markdown_table, median, table
 #: learning rate per batch size (the same for all three; smaller for B = 1, where SGD is noisiest)
 ETA = {1: 0.01, 16: 0.05, 64: 0.1, 256: 0.1, 1024: 0.1}
 #: seconds to sleep before each trial (see common.interleaved)
-PAUSE = {"torch": 0.2, "lecturenn": 0.02, "sklearn": 0.02, "GEMM only": 0.02}
+PAUSE = {"torch": 0.2, "lecturenn": 0.02, "sklearn": 0.02, "GEMM only": 0.02, "plain numpy": 0.02}
 
 
 # ----------------------------------------------------------------------------- data
@@ -177,6 +180,53 @@ class SklearnRunner:
         return float(np.mean(self.clf.predict(X) == t))
 
 
+class PlainNumpy:
+    """The same training as a bare numpy loop: no lecturenn, no checks, no layers (a reference).
+
+    It is the floor that readable numpy code can reach: ``X @ W.T + b``, ``np.dot`` for the
+    weight gradients, in-place ``p -= eta * g``. lecturenn / plain numpy shows what the
+    package's structure (layers, checks at the boundary, history) costs.
+    """
+
+    name = "plain numpy"
+
+    def __init__(self, net0, eta, B, seed=0):
+        self.W = [lin.W.copy() for lin in net0.linears]
+        self.b = [lin.b.copy() for lin in net0.linears]
+        self.eta, self.B, self.rng = eta, B, np.random.default_rng(seed)
+
+    def trial(self, X, t, epochs):
+        W, b, eta, B, L = self.W, self.b, self.eta, self.B, len(self.W)
+        t0 = time.perf_counter()
+        for _ in range(epochs):
+            perm = self.rng.permutation(len(X))
+            for s in range(0, len(X), B):
+                idx = perm[s:s + B]
+                ys, zs = [X[idx]], []
+                for k in range(L):                          # forward: ReLU hidden layers, linear output
+                    z = ys[-1] @ W[k].T + b[k]
+                    zs.append(z)
+                    ys.append(np.maximum(z, 0) if k < L - 1 else z)
+                d = np.exp(z - z.max(axis=1, keepdims=True))  # softmax cross-entropy: (p - e_t) / B
+                d /= d.sum(axis=1, keepdims=True)
+                d[np.arange(len(idx)), t[idx]] -= 1
+                d /= len(idx)
+                for k in reversed(range(L)):                # backward and update, top layer first
+                    dW, db = np.dot(d.T, ys[k]), d.sum(axis=0)
+                    if k:
+                        d = (d @ W[k]) * (zs[k - 1] > 0)
+                    W[k] -= eta * dW
+                    b[k] -= eta * db
+        return time.perf_counter() - t0
+
+    def accuracy(self, X, t):
+        y = X
+        for k, (W, b) in enumerate(zip(self.W, self.b)):
+            y = y @ W.T + b
+            y = np.maximum(y, 0) if k < len(self.W) - 1 else y
+        return float(np.mean(y.argmax(axis=1) == t))
+
+
 # ----------------------------------------------------------------------------- GEMM
 def gemm_flops(sizes, B):
     """FLOPs of the matrix products of one training step (input gradient of layer 1 skipped)."""
@@ -243,7 +293,8 @@ def run_cell(net_name, sizes, dtype, B, data, reps, samples, epochs, with_gemm=F
     X, t, X_te, t_te = data
     net0 = MLP(sizes, activation="relu", seed=0, dtype=dtype)
     eta = ETA[B]
-    runners = [LecturennRunner(net0, eta, B), TorchRunner(net0, eta, B), SklearnRunner(net0, eta, B, X, t)]
+    runners = [LecturennRunner(net0, eta, B), TorchRunner(net0, eta, B), SklearnRunner(net0, eta, B, X, t),
+               PlainNumpy(net0, eta, B)]
     if with_gemm:
         runners.append(GemmOnly(sizes, B, dtype))
     n = min(samples, len(X))
@@ -316,6 +367,7 @@ def _row_text(r):
     s = (f"  {r['net']:22s} {r['dtype']:7s} B={r['B']:<5d} lecturenn {fmt_rate(thr['lecturenn']):>7s}/s  "
          f"torch {fmt_rate(thr['torch']):>7s}/s  sklearn {fmt_rate(thr['sklearn']):>7s}/s  "
          f"x{thr['lecturenn'] / thr['torch']:.2f} / x{thr['lecturenn'] / thr['sklearn']:.2f}  "
+         f"(plain numpy {fmt_rate(thr['plain numpy'])}/s: x{thr['plain numpy'] / thr['torch']:.2f} torch)  "
          f"acc {acc['lecturenn']:.3f} {acc['torch']:.3f} {acc['sklearn']:.3f}")
     if "gemm_share" in r:
         s += f"  GEMM share {100 * r['gemm_share']:.0f}%"
@@ -325,13 +377,15 @@ def _row_text(r):
 def report(results, gemm):
     """Tables (text and markdown) and the targets of parts 1 and 2."""
     headers = ["net", "dtype", "B", "lecturenn/s", "torch/s", "sklearn/s", "ln/torch", "ln/sklearn",
-               "acc ln", "acc torch", "acc sklearn", "samples seen"]
+               "plain numpy/s", "plain/torch", "ln/plain", "acc ln", "acc torch", "acc sklearn", "samples seen"]
     rows = []
     for r in results:
         thr, acc = r["thr"], r["acc"]
         rows.append([r["net"], r["dtype"], r["B"], fmt_rate(thr["lecturenn"]), fmt_rate(thr["torch"]),
                      fmt_rate(thr["sklearn"]), f"{thr['lecturenn'] / thr['torch']:.2f}",
-                     f"{thr['lecturenn'] / thr['sklearn']:.2f}", f"{acc['lecturenn']:.3f}",
+                     f"{thr['lecturenn'] / thr['sklearn']:.2f}", fmt_rate(thr["plain numpy"]),
+                     f"{thr['plain numpy'] / thr['torch']:.2f}", f"{thr['lecturenn'] / thr['plain numpy']:.2f}",
+                     f"{acc['lecturenn']:.3f}",
                      f"{acc['torch']:.3f}", f"{acc['sklearn']:.3f}", r["seen"]])
     g_headers = ["dtype", "B", "GEMM-only GFLOP/s", "training GFLOP/s", "share of GEMM-only"]
     g_rows = [[r["dtype"], r["B"], f"{r['gemm_gflops']:.1f}", f"{r['train_gflops']:.1f}",

@@ -42,3 +42,108 @@ window.addEventListener("load", function () {
   (ready || Promise.resolve()).then(lecturennMarkWideFormulas);
   window.addEventListener("resize", lecturennMarkWideFormulas);
 });
+
+// Figure text stays legible on every screen. Every figure drawn in the book's style (and every
+// explorer frame) stores its smallest font size and its resolution in its PNG (see
+// lecturenn.plots.figure_record). Narrowed to a phone's column, a figure would show that text too
+// small to read; instead it keeps the width at which its smallest text is LECTURENN_MIN_TEXT_PX
+// CSS pixels tall. Such a figure may use the screen's side margins, and what is still too wide
+// scrolls sideways inside its own box, with shadows at an edge that hides part of it (as tables
+// show it); the caption stays in the column and the page never gets wider than the screen.
+var LECTURENN_MIN_TEXT_PX = 9;
+var LECTURENN_FIGURES = ".bd-article .cell_output img, .bd-article img.lnx-frame";
+
+// The text chunks of PNG bytes (an ArrayBuffer) and the image's width in pixels.
+function lecturennPngRecord(buffer) {
+  var bytes = new Uint8Array(buffer), view = new DataView(buffer), text = {}, pos = 8;
+  while (pos + 8 <= bytes.length) {
+    var length = view.getUint32(pos), kind = String.fromCharCode.apply(null, bytes.subarray(pos + 4, pos + 8));
+    if (kind === "tEXt") {
+      var chunk = String.fromCharCode.apply(null, bytes.subarray(pos + 8, pos + 8 + length));
+      var nul = chunk.indexOf("\0");
+      text[chunk.slice(0, nul)] = chunk.slice(nul + 1);
+    }
+    if (kind === "IEND") break;
+    pos += 12 + length;
+  }
+  return {text: text, width: view.getUint32(16)};
+}
+
+// Put a figure's image (with its link, if any) into a box that can scroll sideways.
+function lecturennFigureBox(img) {
+  var existing = img.closest(".lecturenn-figure");
+  if (existing) return existing;
+  var target = img.parentElement.tagName === "A" ? img.parentElement : img;
+  var box = document.createElement("div"), scroller = document.createElement("div");
+  box.className = "lecturenn-figure";
+  scroller.className = "lecturenn-figure-scroll";
+  target.parentNode.insertBefore(box, target);
+  box.appendChild(scroller);
+  scroller.appendChild(target);
+  scroller.addEventListener("scroll", function () { lecturennShowHiddenSides(box); }, {passive: true});
+  return box;
+}
+
+// Shadows on the sides of a figure's box where part of the figure is scrolled out of sight.
+function lecturennShowHiddenSides(box) {
+  var s = box.firstChild, wide = s.scrollWidth > s.clientWidth + 1;
+  box.classList.toggle("lecturenn-more-left", wide && s.scrollLeft > 1);
+  box.classList.toggle("lecturenn-more-right", wide && s.scrollLeft + s.clientWidth < s.scrollWidth - 1);
+  if (wide) {  // keyboard readers scroll it with the arrow keys (as a wide formula)
+    s.setAttribute("tabindex", "0");
+    s.setAttribute("role", "region");
+    s.setAttribute("aria-label", "wide figure, scrolls sideways");
+  } else if (s.getAttribute("role") === "region") {
+    s.removeAttribute("tabindex");
+    s.removeAttribute("role");
+    s.removeAttribute("aria-label");
+  }
+}
+
+// The figure keeps its legible width (plus the frame the dark theme draws around images); one
+// whose legible width is wider than the column uses the screen's side margins too.
+function lecturennFitFigure(box) {
+  var img = box.querySelector("img"), style = getComputedStyle(img);
+  var frame = style.boxSizing !== "border-box" ? 0 : parseFloat(style.paddingLeft) + parseFloat(style.paddingRight)
+    + parseFloat(style.borderLeftWidth) + parseFloat(style.borderRightWidth);
+  var needed = parseFloat(img.dataset.legibleWidth) + frame;
+  img.style.minWidth = needed + "px";
+  box.style.marginLeft = box.style.marginRight = "";
+  var column = box.getBoundingClientRect(), screen = document.documentElement.clientWidth;
+  if (needed > column.width + 0.5) {
+    box.style.marginLeft = -Math.max(0, column.left) + "px";
+    box.style.marginRight = -Math.max(0, screen - column.right) + "px";
+  }
+  lecturennShowHiddenSides(box);
+}
+
+// Read the figure's record from its PNG (from the browser's cache) and set its smallest width.
+var lecturennChecked = new WeakMap();  // image -> the source it was last checked for
+function lecturennLegibleFigure(img) {
+  var src = img.currentSrc || img.src;
+  if (lecturennChecked.get(img) === src) return Promise.resolve();
+  lecturennChecked.set(img, src);
+  return fetch(src).then(function (response) { return response.arrayBuffer(); }).then(function (buffer) {
+    var record = lecturennPngRecord(buffer);
+    var pt = parseFloat(record.text["lecturenn:min-font-pt"]), dpi = parseFloat(record.text["lecturenn:dpi"]);
+    if (!(pt > 0 && dpi > 0)) return;  // not drawn in the book's style: left as it is
+    var textPx = pt * dpi / 72;  // at one image pixel per CSS pixel
+    img.dataset.legibleWidth = Math.ceil(LECTURENN_MIN_TEXT_PX / textPx * record.width);
+    lecturennFitFigure(lecturennFigureBox(img));
+  }).catch(function () {});  // e.g. a page opened from disk: the figure only narrows, as before
+}
+
+// Resolves when every figure on the page has its legible width (the site's tests wait for it).
+window.lecturennFiguresReady = new Promise(function (resolve) {
+  window.addEventListener("load", function () {
+    var images = Array.prototype.slice.call(document.querySelectorAll(LECTURENN_FIGURES));
+    images.forEach(function (img) {  // an explorer shows a new frame: check it too
+      img.addEventListener("load", function () { lecturennLegibleFigure(img); });
+    });
+    Promise.all(images.map(lecturennLegibleFigure)).then(resolve);
+    function refit() { document.querySelectorAll(".lecturenn-figure").forEach(lecturennFitFigure); }
+    window.addEventListener("resize", refit);
+    // switching between the light and dark theme changes the frame around images
+    new MutationObserver(refit).observe(document.documentElement, {attributeFilter: ["data-theme"]});
+  });
+});

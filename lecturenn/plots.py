@@ -13,8 +13,10 @@ book's text column (:data:`COLUMN_WIDTH` inches = 690 pixels at the style's
 shows figures as sharp double-resolution PNGs at their natural size. Every
 function here draws in that style (also without :func:`use_style`). A figure
 as wide as the column shows its smallest text (:data:`MIN_FONT_PT` points) at
-about 14 pixels; keep figures at most ``COLUMN_WIDTH`` wide (stack panels
-rather than shrink them) and the text stays readable on a phone too.
+about 14 pixels. On a phone the website shows a figure no narrower than the
+width at which that text is 9 pixels tall (about two thirds of its natural
+width): a figure wider than the screen then scrolls sideways, so keep figures
+at most ``COLUMN_WIDTH`` wide (stack panels rather than shrink them).
 
 Colours are the same everywhere: class k always gets ``CLASS_COLORS[k]``
 (a colour-blind-safe palette) and marker ``CLASS_MARKERS[k]``; for targets in

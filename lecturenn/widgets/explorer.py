@@ -297,6 +297,7 @@ class Explorer:
         self.prefetch = bool(prefetch)
         self._cache: OrderedDict[tuple, bytes] = OrderedDict()
         self.descriptions_ = {}  # what each frame drawn so far shows, for its alt text
+        self._canvas = None  # the canvas every frame is drawn on (see _figure)
         self._worker = None
         self.widget_ = None
 
@@ -351,8 +352,16 @@ class Explorer:
         return head + self.describe_values(index) + (f". {description}" if description else "")
 
     def _figure(self, index):
-        """Call demo at the slider positions `index`; check that it returned a Figure."""
+        """Call demo at the slider positions `index`; check that it returned a Figure.
+
+        The figure is closed in pyplot at once (a frame is never shown by
+        itself) and put on this explorer's own canvas, which is kept from frame
+        to frame: matplotlib remembers the size of every text and formula per
+        canvas, and the frames of one explorer share most of their texts (tick
+        labels, axis labels), so a new frame only lays out what changed.
+        """
         import matplotlib.pyplot as plt
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         kwargs = self.values_at(index)
@@ -371,6 +380,12 @@ class Explorer:
                 f"demo({call}) returned {type(fig).__name__}; demo must return a "
                 f"matplotlib Figure{hint}"
             )
+        plt.close(fig)
+        if self._canvas is None:
+            self._canvas = FigureCanvasAgg(fig)
+        else:
+            fig.set_canvas(self._canvas)
+            self._canvas.figure = fig
         return fig
 
     def render(self, index=None, *, compact=False, **values) -> bytes:
@@ -388,14 +403,11 @@ class Explorer:
             index = self.index_of(**values) if values else self.start
         with _RENDER_LOCK:
             fig = self._figure(tuple(index))
-            try:
-                self.descriptions_[tuple(index)] = describe_figure(fig)
-                if compact:
-                    dpi = HIDPI * self.dpi
-                    return png_bytes(fig, dpi, True, figure_record(fig, dpi))
-                return png_bytes(fig, self.dpi, False)
-            finally:
-                _close(fig)
+            self.descriptions_[tuple(index)] = describe_figure(fig)
+            if compact:
+                dpi = HIDPI * self.dpi
+                return png_bytes(fig, dpi, True, figure_record(fig, dpi))
+            return png_bytes(fig, self.dpi, False)
 
     def index_of(self, **values):
         """Slider positions of the given values (unnamed sliders: their initial position)."""
@@ -570,10 +582,7 @@ class Explorer:
                 t0 = time.perf_counter()
                 fig = self._figure(idx)
                 t1 = time.perf_counter()
-                try:
-                    png_bytes(fig, self.dpi, False)
-                finally:
-                    _close(fig)
+                png_bytes(fig, self.dpi, False)
                 t2 = time.perf_counter()
             if j:  # the first call warms up imports and caches
                 t_demo.append(t1 - t0)
@@ -618,12 +627,6 @@ def explore(demo, *, log=(), labels=None, title=None, initial=None, **sliders):
     sliders (name = argument of `demo`, value = list of values).
     """
     return Explorer(demo, sliders, log=log, labels=labels, title=title, initial=initial)
-
-
-def _close(fig):
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
 
 
 class _Worker:

@@ -12,7 +12,8 @@ checks, are skipped; IPython syntax is translated). Every
 a live session: calling ``demo`` with the new values and rendering the figure
 to PNG (no cache), median over ``n`` moves after one warm-up move.
 
-Prints one JSON object per explorer (notebook, demo name, frames, seconds).
+Prints one JSON object per explorer (notebook, demo name, frames, seconds,
+and the machine's load average, 1 minute, before and after the measurement).
 
 With ``--lab`` the time is measured end to end, as a reader sees it: a real
 JupyterLab server is started on a free port, headless Chromium (Playwright,
@@ -24,7 +25,7 @@ the ``load`` of the new image. The first copy of each explorer keeps no frames
 explorer as the book shows it; the script waits 4 s after each move (the
 background thread computes the neighbours meanwhile), so the next move is to a
 *neighbour*. Prints one JSON object per explorer with the median and quartiles
-in milliseconds.
+in milliseconds (and the load average before and after).
 """
 
 from __future__ import annotations
@@ -115,10 +116,11 @@ def main(argv=None):
         for ex in list(created):
             name = getattr(ex.demo, "__name__", type(ex.demo).__name__)
             try:
+                load = os.getloadavg()[0]
                 s = ex.time_update(n=args.n, split=True)
                 out = {"notebook": rel, "demo": name, "title": ex.title, "frames": ex.n_frames,
                        "demo_s": s["demo"], "render_s": s["render"], "total_s": s["total"],
-                       "notebook_run_s": run_time}
+                       "notebook_run_s": run_time, "load": [load, os.getloadavg()[0]]}
             except Exception:
                 out = {"notebook": rel, "demo": name, "error": traceback.format_exc(limit=3)}
             print(json.dumps(out), flush=True)
@@ -239,13 +241,15 @@ def lab_latency(chapter, n=15):
                 handle = box.locator(".lnx-slider .noUi-handle").first
                 n_values = int(float(handle.get_attribute("aria-valuemax"))) + 1
                 cached = bool(i % 2)
+                load = os.getloadavg()[0]
                 times = _sweep(page, handle, i, n_values, n, settle=4.0 if cached else 0.5)
                 rows.append({"notebook": os.path.basename(chapter), "explorer": title,
                              "demo": demo_names[i // 2],
                              "case": "neighbour" if cached else "uncached", "moves": len(times),
                              "median_ms": round(statistics.median(times), 1),
                              "q1_ms": round(_quantile(times, 0.25), 1),
-                             "q3_ms": round(_quantile(times, 0.75), 1)})
+                             "q3_ms": round(_quantile(times, 0.75), 1),
+                             "load": [load, os.getloadavg()[0]]})
             browser.close()
     finally:
         server.terminate()

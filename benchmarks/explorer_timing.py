@@ -25,7 +25,8 @@ the ``load`` of the new image. The first copy of each explorer keeps no frames
 explorer as the book shows it; the script waits 4 s after each move (the
 background thread computes the neighbours meanwhile), so the next move is to a
 *neighbour*. Prints one JSON object per explorer with the median and quartiles
-in milliseconds (and the load average before and after).
+in milliseconds (and the load average before and after), and whether the image
+is shown at its natural size (one CSS pixel per image pixel, not stretched).
 """
 
 from __future__ import annotations
@@ -165,6 +166,10 @@ _WATCH = """() => {
 }"""
 
 
+_NATURAL = """img => { const r = img.getBoundingClientRect();
+  return Math.abs(r.width - img.naturalWidth) < 1 && Math.abs(r.height - img.naturalHeight) < 1; }"""
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -249,7 +254,8 @@ def lab_latency(chapter, n=15):
                              "median_ms": round(statistics.median(times), 1),
                              "q1_ms": round(_quantile(times, 0.25), 1),
                              "q3_ms": round(_quantile(times, 0.75), 1),
-                             "load": [load, os.getloadavg()[0]]})
+                             "load": [load, os.getloadavg()[0]],
+                             "natural_size": box.locator("img.lnx-frame").evaluate(_NATURAL)})
             browser.close()
     finally:
         server.terminate()

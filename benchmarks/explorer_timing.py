@@ -238,6 +238,7 @@ def lab_latency(chapter, n=15):
                 f"() => document.querySelectorAll('.lecturenn-explorer img.lnx-frame').length >= {2 * k_total}",
                 timeout=600_000)
             page.wait_for_function(KERNEL_IDLE, timeout=600_000)
+            time.sleep(5)  # the explorers' background threads draw their first neighbours meanwhile
             page.evaluate(_WATCH)
             boxes = page.locator(".lecturenn-explorer")
             for i in range(boxes.count()):

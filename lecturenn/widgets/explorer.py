@@ -12,8 +12,9 @@ Live (in a Jupyter kernel: Binder, Colab, a local Jupyter)
     it passed) and, when idle, computes the neighbouring values of every
     slider (the step continuing the last move first), so that the next step
     is usually cached. Sliders update while dragged, in every session, and a
-    drag always ends on the frame of the value it stops at. ``Explorer.time_update()`` measures the time
-    of one update (recompute + render).
+    drag always ends on the frame of the value it stops at.
+    ``Explorer.time_update()`` measures the time of one update (recompute +
+    render).
 
 Static (while the book is built)
     Every combination of the listed values is computed once and the page

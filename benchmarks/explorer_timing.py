@@ -12,7 +12,8 @@ checks, are skipped; IPython syntax is translated). Every
 a live session: calling ``demo`` with the new values and rendering the figure
 to PNG (no cache), median over ``n`` moves after one warm-up move.
 
-Prints one JSON object per explorer (notebook, demo name, frames, seconds).
+Prints one JSON object per explorer (notebook, demo name, frames, seconds,
+and the machine's load average, 1 minute, before and after the measurement).
 
 With ``--lab`` the time is measured end to end, as a reader sees it: a real
 JupyterLab server is started on a free port, headless Chromium (Playwright,
@@ -24,7 +25,8 @@ the ``load`` of the new image. The first copy of each explorer keeps no frames
 explorer as the book shows it; the script waits 4 s after each move (the
 background thread computes the neighbours meanwhile), so the next move is to a
 *neighbour*. Prints one JSON object per explorer with the median and quartiles
-in milliseconds.
+in milliseconds (and the load average before and after), and whether the image
+is shown at its natural size (one CSS pixel per image pixel, not stretched).
 """
 
 from __future__ import annotations
@@ -115,10 +117,11 @@ def main(argv=None):
         for ex in list(created):
             name = getattr(ex.demo, "__name__", type(ex.demo).__name__)
             try:
+                load = os.getloadavg()[0]
                 s = ex.time_update(n=args.n, split=True)
                 out = {"notebook": rel, "demo": name, "title": ex.title, "frames": ex.n_frames,
                        "demo_s": s["demo"], "render_s": s["render"], "total_s": s["total"],
-                       "notebook_run_s": run_time}
+                       "notebook_run_s": run_time, "load": [load, os.getloadavg()[0]]}
             except Exception:
                 out = {"notebook": rel, "demo": name, "error": traceback.format_exc(limit=3)}
             print(json.dumps(out), flush=True)
@@ -161,6 +164,10 @@ _WATCH = """() => {
     img.addEventListener('load', () => window.__lnx.loads.push({i: i, t: performance.now()}));
   });
 }"""
+
+
+_NATURAL = """img => { const r = img.getBoundingClientRect();
+  return Math.abs(r.width - img.naturalWidth) < 1 && Math.abs(r.height - img.naturalHeight) < 1; }"""
 
 
 def _free_port():
@@ -231,6 +238,7 @@ def lab_latency(chapter, n=15):
                 f"() => document.querySelectorAll('.lecturenn-explorer img.lnx-frame').length >= {2 * k_total}",
                 timeout=600_000)
             page.wait_for_function(KERNEL_IDLE, timeout=600_000)
+            time.sleep(5)  # the explorers' background threads draw their first neighbours meanwhile
             page.evaluate(_WATCH)
             boxes = page.locator(".lecturenn-explorer")
             for i in range(boxes.count()):
@@ -239,13 +247,16 @@ def lab_latency(chapter, n=15):
                 handle = box.locator(".lnx-slider .noUi-handle").first
                 n_values = int(float(handle.get_attribute("aria-valuemax"))) + 1
                 cached = bool(i % 2)
+                load = os.getloadavg()[0]
                 times = _sweep(page, handle, i, n_values, n, settle=4.0 if cached else 0.5)
                 rows.append({"notebook": os.path.basename(chapter), "explorer": title,
                              "demo": demo_names[i // 2],
                              "case": "neighbour" if cached else "uncached", "moves": len(times),
                              "median_ms": round(statistics.median(times), 1),
                              "q1_ms": round(_quantile(times, 0.25), 1),
-                             "q3_ms": round(_quantile(times, 0.75), 1)})
+                             "q3_ms": round(_quantile(times, 0.75), 1),
+                             "load": [load, os.getloadavg()[0]],
+                             "natural_size": box.locator("img.lnx-frame").evaluate(_NATURAL)})
             browser.close()
     finally:
         server.terminate()

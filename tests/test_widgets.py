@@ -279,6 +279,84 @@ def test_a_fast_drag_computes_only_the_setting_it_ends_on(live):
     assert box.image.value == e._cache[(4,)], "the image shows where the slider is"
 
 
+def test_neighbours_continue_the_last_move_first():
+    e = Explorer(wave, {"a": [0.5, 1.0, 2.0], "k": [1, 2, 3]})
+    assert e.neighbours((1, 1)) == [(2, 1), (0, 1), (1, 2), (1, 0)]
+    assert e.neighbours((1, 1), came_from=(0, 1)) == [(2, 1), (0, 1), (1, 2), (1, 0)]
+    assert e.neighbours((1, 1), came_from=(2, 1)) == [(0, 1), (2, 1), (1, 2), (1, 0)]
+    assert e.neighbours((1, 1), came_from=(1, 2)) == [(1, 0), (1, 2), (2, 1), (0, 1)]
+    assert e.neighbours((2, 0), came_from=(1, 0)) == [(1, 0), (2, 1)], "only positions that exist"
+
+
+def test_prefetching_follows_the_direction_of_the_move(live):
+    calls = []
+
+    def demo(a, k):
+        calls.append((a, k))
+        return wave(a, k)
+
+    e = Explorer(demo, {"a": [1, 2, 3, 4, 5, 6, 7], "k": [1, 2, 3]}, initial={"a": 5, "k": 2})
+    box = e.widget()
+    assert e.wait() and calls == [(5, 2), (6, 2), (4, 2), (5, 3), (5, 1)]
+    del calls[:]
+    box.controls[0].value = 2  # a jump down (a click on the slider's track): down first
+    assert e.wait() and calls == [(2, 2), (1, 2), (3, 2), (2, 3), (2, 1)]
+    del calls[:]
+    box.controls[1].value = 1  # cached; k cannot go on down, so a: up, then down
+    assert e.wait() and calls == [(3, 1), (1, 1)]
+
+
+def test_the_image_shows_the_frame_of_the_slider_values(live):
+    e = Explorer(wave, {"a": [0.5, 1.0, 2.0], "k": [1, 2, 3]})
+    fresh = Explorer(wave, {"a": [0.5, 1.0, 2.0], "k": [1, 2, 3]}, prefetch=False)
+    box = e.widget()
+    for a, k in [(1.0, 1), (1.0, 2), (2.0, 2), (0.5, 3), (0.5, 1)]:
+        box.controls[0].value, box.controls[1].value = a, k
+        assert e.wait()
+        # the same bytes as a frame drawn on its own: frames drawn one after another on the
+        # explorer's canvas do not carry anything over
+        assert box.image.value == fresh.render(a=a, k=k), (a, k)
+    assert plt.get_fignums() == []
+
+
+def test_a_drag_over_cached_values_shows_each_of_them(live):
+    e = Explorer(wave, {"a": [1, 2, 3, 4, 5], "k": [1, 2]}, prefetch=False)
+    box = e.widget()
+    for v in (2, 3, 4, 5, 1):  # compute every frame once
+        box.controls[0].value = v
+        assert e.wait()
+    shown = []
+    box.image.observe(lambda change: shown.append(change["new"]), names="value")
+    for v in (2, 3, 4, 5):  # a drag: each value is handled by the observer at once
+        box.controls[0].value = v
+    assert shown == [e._cache[(i, 0)] for i in (1, 2, 3, 4)]
+
+
+def test_a_cached_move_cancels_a_frame_no_longer_wanted(live):
+    import threading
+
+    started, gate, calls = threading.Event(), threading.Event(), []
+
+    def demo(a):
+        calls.append(a)
+        if a == 2:
+            started.set()
+            gate.wait(10)  # the reader moves on while this frame is drawn
+        return wave(a, 1)
+
+    e = Explorer(demo, {"a": [1, 2, 3]}, prefetch=False)
+    box = e.widget()
+    slider = box.controls[0]
+    slider.value = 2  # drawn in the background (waits for the gate)
+    assert started.wait(10)
+    slider.value = 3  # wanted next ...
+    slider.value = 1  # ... but the reader is back on a cached frame
+    gate.set()
+    assert e.wait()
+    assert calls == [1, 2], "the frame of 3 is never drawn"
+    assert box.image.value == e._cache[(0,)] and slider.value == 1
+
+
 def test_live_cache_is_bounded(live):
     e = Explorer(wave, {"a": [0.5, 1.0, 2.0], "k": [1, 2]}, cache_size=2)
     box = e.widget()

@@ -10,9 +10,11 @@ Live (in a Jupyter kernel: Binder, Colab, a local Jupyter)
     small LRU cache); any other frame is computed by one background thread,
     which always works on the newest request (a fast drag skips the settings
     it passed) and, when idle, computes the neighbouring values of every
-    slider, so that the next step is usually cached. Sliders update while
-    dragged, in every session. ``Explorer.time_update()`` measures the time
-    of one update (recompute + render).
+    slider (the step continuing the last move first), so that the next step
+    is usually cached. Sliders update while dragged, in every session, and a
+    drag always ends on the frame of the value it stops at.
+    ``Explorer.time_update()`` measures the time of one update (recompute +
+    render).
 
 Static (while the book is built)
     Every combination of the listed values is computed once and the page
@@ -297,6 +299,7 @@ class Explorer:
         self.prefetch = bool(prefetch)
         self._cache: OrderedDict[tuple, bytes] = OrderedDict()
         self.descriptions_ = {}  # what each frame drawn so far shows, for its alt text
+        self._canvas = None  # the canvas every frame is drawn on (see _figure)
         self._worker = None
         self.widget_ = None
 
@@ -351,8 +354,16 @@ class Explorer:
         return head + self.describe_values(index) + (f". {description}" if description else "")
 
     def _figure(self, index):
-        """Call demo at the slider positions `index`; check that it returned a Figure."""
+        """Call demo at the slider positions `index`; check that it returned a Figure.
+
+        The figure is closed in pyplot at once (a frame is never shown by
+        itself) and put on this explorer's own canvas, which is kept from frame
+        to frame: matplotlib remembers the size of every text and formula per
+        canvas, and the frames of one explorer share most of their texts (tick
+        labels, axis labels), so a new frame only lays out what changed.
+        """
         import matplotlib.pyplot as plt
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         kwargs = self.values_at(index)
@@ -371,6 +382,12 @@ class Explorer:
                 f"demo({call}) returned {type(fig).__name__}; demo must return a "
                 f"matplotlib Figure{hint}"
             )
+        plt.close(fig)
+        if self._canvas is None:
+            self._canvas = FigureCanvasAgg(fig)
+        else:
+            fig.set_canvas(self._canvas)
+            self._canvas.figure = fig
         return fig
 
     def render(self, index=None, *, compact=False, **values) -> bytes:
@@ -388,14 +405,11 @@ class Explorer:
             index = self.index_of(**values) if values else self.start
         with _RENDER_LOCK:
             fig = self._figure(tuple(index))
-            try:
-                self.descriptions_[tuple(index)] = describe_figure(fig)
-                if compact:
-                    dpi = HIDPI * self.dpi
-                    return png_bytes(fig, dpi, True, figure_record(fig, dpi))
-                return png_bytes(fig, self.dpi, False)
-            finally:
-                _close(fig)
+            self.descriptions_[tuple(index)] = describe_figure(fig)
+            if compact:
+                dpi = HIDPI * self.dpi
+                return png_bytes(fig, dpi, True, figure_record(fig, dpi))
+            return png_bytes(fig, self.dpi, False)
 
     def index_of(self, **values):
         """Slider positions of the given values (unnamed sliders: their initial position)."""
@@ -457,14 +471,29 @@ class Explorer:
                     self._cache.popitem(last=False)
         return png
 
-    def neighbours(self, index):
-        """Slider positions one step away from `index` along each slider (the likely next moves)."""
+    def neighbours(self, index, came_from=None):
+        """Slider positions one step away from `index` along each slider (the likely next moves).
+
+        In the order a reader most likely moves next: if `came_from` (the
+        previous position) is given, first the step that continues that move,
+        then the step back, then the other sliders, each in both directions.
+        """
+        index = tuple(index)
+        order = list(range(len(self.sliders)))
+        steps = {k: (1, -1) for k in order}
+        if came_from is not None:
+            moved = [k for k in order if came_from[k] != index[k]]
+            if len(moved) == 1:
+                k = moved[0]
+                order = [k] + [j for j in order if j != k]
+                if index[k] < came_from[k]:
+                    steps[k] = (-1, 1)
         out = []
-        for k, s in enumerate(self.sliders):
-            for step in (1, -1):
+        for k in order:
+            for step in steps[k]:
                 j = index[k] + step
-                if 0 <= j < len(s.values):
-                    out.append(tuple(index[:k]) + (j,) + tuple(index[k + 1:]))
+                if 0 <= j < len(self.sliders[k].values):
+                    out.append(index[:k] + (j,) + index[k + 1:])
         return out
 
     def widget(self):
@@ -518,19 +547,25 @@ class Explorer:
             self._worker.stop()
         self._worker = _Worker(self, show)
 
+        # Dragging. The sliders report every value they pass (continuous_update=True by
+        # default, the same in every front end), and ipywidgets sends the next value only
+        # when the kernel has handled the previous one, so a fast drag skips values and
+        # never piles up messages. The kernel answers each value at once: a cached frame is
+        # shown right here, so a drag over cached values shows every one of them; any other
+        # value goes to the background thread, which draws only the newest such request and
+        # shows a frame only if the slider is still there. So a drag always ends on the
+        # frame of the value it stops at, whatever the timing.
         def update(change=None):
             index = position()
             png = self._cached(index)
             if png is not None:
                 show(index, png)
-                self._worker.request(None, after=index)
-            else:
-                self._worker.request(index)
+            self._worker.moved(index, shown=png is not None)
 
         for c in controls:
             c.observe(update, names="index")
         box.controls, box.image, box.message, box.update = controls, image, message, update
-        self._worker.request(None, after=self.start)
+        self._worker.moved(self.start, shown=True)
         self.widget_ = box
         return box
 
@@ -570,10 +605,7 @@ class Explorer:
                 t0 = time.perf_counter()
                 fig = self._figure(idx)
                 t1 = time.perf_counter()
-                try:
-                    png_bytes(fig, self.dpi, False)
-                finally:
-                    _close(fig)
+                png_bytes(fig, self.dpi, False)
                 t2 = time.perf_counter()
             if j:  # the first call warms up imports and caches
                 t_demo.append(t1 - t0)
@@ -620,20 +652,15 @@ def explore(demo, *, log=(), labels=None, title=None, initial=None, **sliders):
     return Explorer(demo, sliders, log=log, labels=labels, title=title, initial=initial)
 
 
-def _close(fig):
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-
-
 class _Worker:
-    """The live explorer's background thread: the newest requested frame first, then neighbours.
+    """The live explorer's background thread: the frame the reader wants first, then neighbours.
 
-    ``request(index)`` asks for the frame at `index` (replacing any older
-    request: a drag never queues up work); ``request(None, after=index)``
-    only plans the neighbours of `index`. When no frame is requested, the
-    thread computes the planned neighbours that are not cached yet, one at a
-    time, and stops as soon as a new request comes. It pauses while a
+    ``moved(index, shown)`` tells it where the reader is now: if the frame of
+    `index` is not on screen yet (``shown=False``) it is *wanted*, replacing
+    any older wanted frame (a drag never queues up work). Then the thread
+    computes the neighbours of `index` that are not cached yet, one at a time,
+    the one continuing the reader's last move first (:meth:`Explorer.neighbours`),
+    and drops them as soon as the reader moves again. It pauses while a
     notebook cell runs (pyplot figures of a cell and of the thread must not
     mix), see :func:`_pause_while_cells_run`.
     """
@@ -642,18 +669,20 @@ class _Worker:
         self.explorer, self.show = explorer, show
         self.cond = threading.Condition()
         self.wanted, self.planned, self.busy, self.stopped = None, [], False, False
+        self.position = None
         _pause_while_cells_run()
         self.thread = threading.Thread(target=self._run, name="lecturenn-explorer", daemon=True)
         self.thread.start()
 
-    def request(self, index, after=None):
+    def moved(self, index, shown):
+        index = tuple(index)
         with self.cond:
-            if index is not None:
-                self.wanted = tuple(index)
+            self.wanted = None if shown else index
             self.planned = []
-            if after is not None and self.explorer.prefetch:
-                self.planned = [i for i in self.explorer.neighbours(tuple(after))
+            if self.explorer.prefetch:
+                self.planned = [i for i in self.explorer.neighbours(index, came_from=self.position)
                                 if self.explorer._cached(i) is None]
+            self.position = index
             self.cond.notify_all()
 
     def stop(self):
@@ -701,7 +730,6 @@ class _Worker:
                     continue
                 if wanted:
                     self.show(index, png)
-                    self.request(None, after=index)
             finally:
                 with self.cond:
                     self.busy = False

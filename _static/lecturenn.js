@@ -101,18 +101,25 @@ function lecturennShowHiddenSides(box) {
 }
 
 // The figure keeps its legible width (plus the frame the dark theme draws around images); one
-// whose legible width is wider than the column uses the screen's side margins too.
+// whose legible width is wider than the column uses the screen's side margins too. An explorer's
+// frame that sits on a panel (its output area, which the dark theme paints light) takes the panel
+// along, so that the frame never sticks out of it.
 function lecturennFitFigure(box) {
   var img = box.querySelector("img"), style = getComputedStyle(img);
   var frame = style.boxSizing !== "border-box" ? 0 : parseFloat(style.paddingLeft) + parseFloat(style.paddingRight)
     + parseFloat(style.borderLeftWidth) + parseFloat(style.borderRightWidth);
   var needed = parseFloat(img.dataset.legibleWidth) + frame;
+  var panel = box.closest(".lecturenn-explorer") && box.closest(".bd-article .output");
+  [box, panel].forEach(function (e) { if (e) e.style.marginLeft = e.style.marginRight = e.style.maxWidth = ""; });
+  var paint = panel && getComputedStyle(panel).backgroundColor;
+  var painted = paint && paint !== "transparent" && !/rgba\(.*,\s*0\)$/.test(paint);
+  var spread = painted ? panel : box;
   img.style.minWidth = needed + "px";
-  box.style.marginLeft = box.style.marginRight = "";
-  var column = box.getBoundingClientRect(), screen = document.documentElement.clientWidth;
-  if (needed > column.width + 0.5) {
-    box.style.marginLeft = -Math.max(0, column.left) + "px";
-    box.style.marginRight = -Math.max(0, screen - column.right) + "px";
+  var column = spread.getBoundingClientRect(), screen = document.documentElement.clientWidth;
+  if (needed > box.getBoundingClientRect().width + 0.5) {
+    spread.style.maxWidth = "none";
+    spread.style.marginLeft = -Math.max(0, column.left) + "px";
+    spread.style.marginRight = -Math.max(0, screen - column.right) + "px";
   }
   lecturennShowHiddenSides(box);
 }

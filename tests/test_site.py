@@ -796,3 +796,33 @@ def test_wide_figures_scroll_inside_a_phone_screen_with_a_hint(visit, site):
         v.page.close()
     print(f"{scrolling} figures scroll sideways on a phone")
     assert not problems, "\n".join(problems)
+
+
+EXPLORER_PANELS = """() => [...document.querySelectorAll('.bd-article img.lnx-frame')].map(img => {
+  const box = img.closest('.lecturenn-figure') || img, panel = img.closest('.output');
+  const b = box.getBoundingClientRect(), p = panel.getBoundingClientRect();
+  return {name: img.alt.slice(0, 60), box: [b.left, b.right], panel: [p.left, p.right],
+          painted: !/rgba\\(.*,\\s*0\\)$|transparent/.test(getComputedStyle(panel).backgroundColor)};
+})"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_explorer_frames_stay_on_their_panel_on_a_phone(visit, site, scheme):
+    """A frame that uses the screen's margins takes its panel along (the dark theme paints it light)."""
+    docs = sorted(set(pages_with(site, 'class="lecturenn-explorer"')))
+    assert docs, "no explorers found on the site"
+    problems, count = [], 0
+    for doc in docs:
+        v = visit(doc, viewport=PHONE, scheme=scheme)
+        wait_for_figures(v.page)
+        for f in v.page.evaluate(EXPLORER_PANELS):
+            count += 1
+            (bl, br), (pl, pr) = f["box"], f["panel"]
+            if bl < -0.5 or br > PHONE["width"] + 0.5:
+                problems.append(f"{doc}: {f['name']}: the frame's box reaches beyond the screen ({bl:.0f} to {br:.0f} px)")
+            if f["painted"] and (bl < pl - 0.5 or br > pr + 0.5):
+                problems.append(f"{doc}: {f['name']}: the frame ({bl:.0f} to {br:.0f} px) sticks out of "
+                                f"its panel ({pl:.0f} to {pr:.0f} px)")
+        v.page.close()
+    assert count > 0
+    assert not problems, "\n".join(problems)

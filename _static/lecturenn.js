@@ -21,20 +21,24 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 });
 
-// A display formula wider than the column scrolls inside it (see lecturenn.css). Keyboard readers
-// must be able to scroll it too, so such a formula's box (not the formula: formulas stay out of
-// the tab order) becomes focusable and named while it is too wide; the arrow keys then scroll it.
+// A box that scrolls sideways (a wide formula's or figure's) is focusable and named while its
+// content is too wide, so that keyboard readers can scroll it with the arrow keys.
+function lecturennScrollRegion(box, wide, label) {
+  if (wide) {
+    box.setAttribute("tabindex", "0");
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", label);
+  } else if (box.getAttribute("role") === "region") {
+    box.removeAttribute("tabindex");
+    box.removeAttribute("role");
+    box.removeAttribute("aria-label");
+  }
+}
+// A display formula wider than the column scrolls inside it (see lecturenn.css); its box, not the
+// formula (formulas stay out of the tab order), takes the focus.
 function lecturennMarkWideFormulas() {
   document.querySelectorAll(".bd-article div.math").forEach(function (box) {
-    if (box.scrollWidth > box.clientWidth + 1) {
-      box.setAttribute("tabindex", "0");
-      box.setAttribute("role", "region");
-      box.setAttribute("aria-label", "wide formula, scrolls sideways");
-    } else if (box.getAttribute("role") === "region") {
-      box.removeAttribute("tabindex");
-      box.removeAttribute("role");
-      box.removeAttribute("aria-label");
-    }
+    lecturennScrollRegion(box, box.scrollWidth > box.clientWidth + 1, "wide formula, scrolls sideways");
   });
 }
 window.addEventListener("load", function () {
@@ -89,15 +93,7 @@ function lecturennShowHiddenSides(box) {
   var s = box.firstChild, wide = s.scrollWidth > s.clientWidth + 1;
   box.classList.toggle("lecturenn-more-left", wide && s.scrollLeft > 1);
   box.classList.toggle("lecturenn-more-right", wide && s.scrollLeft + s.clientWidth < s.scrollWidth - 1);
-  if (wide) {  // keyboard readers scroll it with the arrow keys (as a wide formula)
-    s.setAttribute("tabindex", "0");
-    s.setAttribute("role", "region");
-    s.setAttribute("aria-label", "wide figure, scrolls sideways");
-  } else if (s.getAttribute("role") === "region") {
-    s.removeAttribute("tabindex");
-    s.removeAttribute("role");
-    s.removeAttribute("aria-label");
-  }
+  lecturennScrollRegion(s, wide, "wide figure, scrolls sideways");  // arrow keys scroll it, as a wide formula
 }
 
 // The figure keeps its legible width (plus the frame the dark theme draws around images); one

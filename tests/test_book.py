@@ -29,7 +29,7 @@ try:
 except ImportError:
     import subprocess, sys
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "lecturenn @ git+{url}"], check=True)"""
+                    "lecturenn[widgets] @ git+{url}"], check=True)"""
 
 
 def config():

@@ -366,6 +366,49 @@ def test_live_cache_is_bounded(live):
     assert len(e._cache) == 2
 
 
+def test_frames_drawn_ahead_go_to_the_page_once_and_again_when_it_drops_them(live, monkeypatch):
+    from lecturenn.widgets.frames import Frame
+
+    sent = []
+    monkeypatch.setattr(Frame, "send", lambda self, content, buffers=None: sent.append((content, buffers)))
+    e = Explorer(wave, {"a": [0.5, 1.0, 2.0], "k": [1, 2]}, initial={"a": 1.0})
+    box = e.widget()
+    assert e.wait()
+    image = box.image
+    assert image.key == "1,0" and image.value == e._cache[(1, 0)]
+    assert image.alt.startswith("Figure at a = 1, k = 1. One panel"), image.alt
+    assert image.sliders == box.controls
+    ahead = {content["frame"]: buffers[0] for content, buffers in sent}
+    assert set(ahead) == {"2,0", "0,0", "1,1"}, "the neighbours, each sent to the page once"
+    assert all(ahead[k] == e._cache[tuple(map(int, k.split(",")))] for k in ahead)
+    assert all("a = " in content["alt"] for content, _ in sent), "with their text alternative"
+
+    del sent[:]
+    box.controls[0].value = 2.0                   # the page had it: the kernel just follows
+    assert image.key == "2,0" and image.value == e._cache[(2, 0)]
+    assert e.wait()
+    assert {c["frame"] for c, _ in sent} == {"2,1"}, "only the one neighbour the page lacks"
+
+    del sent[:]
+    image._from_page(image, {"dropped": "2,1"}, [])   # the page's cache is full: it drops one
+    box.controls[0].value = 1.0
+    assert e.wait() and sent == [], "the page has every neighbour of a = 1"
+    box.controls[0].value = 2.0
+    assert e.wait()
+    assert [c["frame"] for c, _ in sent] == ["2,1"], "a dropped frame is sent again when needed"
+
+    del sent[:]
+    image._from_page(image, {"ready": True}, [])      # a new view (the page was reloaded)
+    assert e.wait()
+    assert image.held >= {"2,0", "1,0", "2,1"}
+    assert {c["frame"] for c, _ in sent} == {"1,0", "2,1"}, "a new page gets the neighbours again"
+
+
+def test_the_page_keeps_as_many_frames_as_the_kernel(live):
+    e = Explorer(wave, {"a": [0.5, 1.0, 2.0], "k": [1, 2]}, cache_size=2)
+    assert e.widget().image.cache_size == 2
+
+
 def test_live_widget_shows_a_failing_demo_instead_of_hiding_it(live):
     def demo(a):
         if a > 1:

@@ -5,14 +5,15 @@ does one of two things.
 
 Live (in a Jupyter kernel: Binder, Colab, a local Jupyter)
     One ``ipywidgets.SelectionSlider`` per slider over exactly the listed
-    values and an ``ipywidgets.Image`` with the figure as PNG, shown at its
-    natural size. Moving a slider shows a frame already computed at once (a
-    small LRU cache); any other frame is computed by one background thread,
-    which always works on the newest request (a fast drag skips the settings
-    it passed) and, when idle, computes the neighbouring values of every
-    slider (the step continuing the last move first), so that the next step
-    is usually cached. Sliders update while dragged, in every session, and a
-    drag always ends on the frame of the value it stops at.
+    values and the figure as PNG, shown at its natural size. Moving a slider
+    shows a frame already computed at once (a small LRU cache); any other
+    frame is computed by one background thread, which always works on the
+    newest request (a fast drag skips the settings it passed) and, when idle,
+    computes the neighbouring values of every slider (the step continuing the
+    last move first) and sends them to the page, so that the next step is
+    usually shown by the page itself, with no round trip to the kernel (see
+    :mod:`lecturenn.widgets.frames`). Sliders update while dragged, in every
+    session, and a drag always ends on the frame of the value it stops at.
     ``Explorer.time_update()`` measures the time of one update (recompute +
     render).
 
@@ -497,16 +498,20 @@ class Explorer:
         return out
 
     def widget(self):
-        """The live explorer: an ``ipywidgets.VBox`` of sliders and an image.
+        """The live explorer: an ``ipywidgets.VBox`` of sliders and the picture.
 
         Computes the first frame now; later frames in a background thread
-        when a slider moves (see the module docstring). The box is also kept
-        as ``self.widget_``; ``self.wait()`` blocks until the thread is idle.
+        when a slider moves (see the module docstring). The picture is a
+        :class:`~lecturenn.widgets.frames.Frame`, which also keeps the frames
+        drawn ahead in the page. The box is also kept as ``self.widget_``;
+        ``self.wait()`` blocks until the thread is idle.
         """
         import ipywidgets as W
 
+        from .frames import Frame, frame_key
+
         first = self._live_png(self.start)
-        w, h = png_size(first)
+        w, _ = png_size(first)
         controls = []
         for s, i0 in zip(self.sliders, self.start):
             ctl = W.SelectionSlider(
@@ -516,10 +521,14 @@ class Explorer:
             )
             ctl.add_class("lnx-slider")
             controls.append(ctl)
+
+        def alt(index):
+            return self.alt_text(index, self.descriptions_.get(tuple(index), ""))
+
         # the figure at its natural size (never stretched to the output's width)
-        image = W.Image(value=first, format="png",
-                        layout=W.Layout(width=f"{w}px", height="auto", max_width="100%"))
-        image.add_class("lnx-frame")
+        image = Frame(value=first, key=frame_key(self.start), alt=alt(self.start), sliders=controls,
+                      cache_size=self.cache_size, layout=W.Layout(width=f"{w}px", max_width="100%"),
+                      on_ready=lambda: self._worker.moved(position(), shown=True))
         message = W.HTML("")
         children = ([W.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []) + controls
         box = W.VBox(children + [image, message])
@@ -535,7 +544,7 @@ class Explorer:
                 if index != position():
                     return
                 if error is None:
-                    image.value = png
+                    image.show(frame_key(index), png, alt(index))
                     message.value = ""
                 else:  # shown under the figure; an error in a thread or observer is invisible
                     message.value = (
@@ -543,18 +552,23 @@ class Explorer:
                         f"demo failed at {html.escape(self.describe_values(index))}:\n"
                         f"{html.escape(type(error).__name__)}: {html.escape(str(error))}</pre>")
 
+        def ahead(index, png):
+            """A frame drawn ahead: to the page, which shows it at once when a slider gets there."""
+            image.send_ahead(frame_key(index), png, alt(index))
+
         if self._worker is not None:
             self._worker.stop()
-        self._worker = _Worker(self, show)
+        self._worker = _Worker(self, show, ahead, lambda index: frame_key(index) not in image.held)
 
         # Dragging. The sliders report every value they pass (continuous_update=True by
         # default, the same in every front end), and ipywidgets sends the next value only
         # when the kernel has handled the previous one, so a fast drag skips values and
-        # never piles up messages. The kernel answers each value at once: a cached frame is
-        # shown right here, so a drag over cached values shows every one of them; any other
-        # value goes to the background thread, which draws only the newest such request and
-        # shows a frame only if the slider is still there. So a drag always ends on the
-        # frame of the value it stops at, whatever the timing.
+        # never piles up messages. A frame the page has is shown by the page itself, the
+        # moment the slider moves. The kernel answers each value at once: a cached frame is
+        # set right here (so the kernel's state is the picture on screen); any other value
+        # goes to the background thread, which draws only the newest such request and shows
+        # a frame only if the slider is still there. So a drag always ends on the frame of
+        # the value it stops at, whatever the timing.
         def update(change=None):
             index = position()
             png = self._cached(index)
@@ -628,12 +642,13 @@ class Explorer:
                 "text/plain": repr(self),
             }
         try:
+            import anywidget  # noqa: F401
             import ipywidgets  # noqa: F401
         except ImportError:
             return {
                 "image/png": base64.b64encode(self._live_png(self.start)).decode("ascii"),
-                "text/plain": repr(self) + " (install ipywidgets to move the sliders: "
-                              "pip install ipywidgets)",
+                "text/plain": repr(self) + " (install ipywidgets and anywidget to move the "
+                              "sliders: pip install ipywidgets anywidget)",
             }
         return self.widget()._repr_mimebundle_(include=include, exclude=exclude)
 
@@ -658,15 +673,17 @@ class _Worker:
     ``moved(index, shown)`` tells it where the reader is now: if the frame of
     `index` is not on screen yet (``shown=False``) it is *wanted*, replacing
     any older wanted frame (a drag never queues up work). Then the thread
-    computes the neighbours of `index` that are not cached yet, one at a time,
-    the one continuing the reader's last move first (:meth:`Explorer.neighbours`),
-    and drops them as soon as the reader moves again. It pauses while a
+    takes the neighbours of `index` that the page does not have yet
+    (``needed``), one at a time, the one continuing the reader's last move
+    first (:meth:`Explorer.neighbours`): it draws each (or takes it from the
+    cache) and hands it to ``ahead``, which sends it to the page. It drops
+    them as soon as the reader moves again. It pauses while a
     notebook cell runs (pyplot figures of a cell and of the thread must not
     mix), see :func:`_pause_while_cells_run`.
     """
 
-    def __init__(self, explorer, show):
-        self.explorer, self.show = explorer, show
+    def __init__(self, explorer, show, ahead, needed):
+        self.explorer, self.show, self.ahead, self.needed = explorer, show, ahead, needed
         self.cond = threading.Condition()
         self.wanted, self.planned, self.busy, self.stopped = None, [], False, False
         self.position = None
@@ -681,7 +698,7 @@ class _Worker:
             self.planned = []
             if self.explorer.prefetch:
                 self.planned = [i for i in self.explorer.neighbours(index, came_from=self.position)
-                                if self.explorer._cached(i) is None]
+                                if self.needed(i)]
             self.position = index
             self.cond.notify_all()
 
@@ -709,7 +726,7 @@ class _Worker:
                 if not _CELL_RUNNING.is_set():
                     while self.planned:
                         index = self.planned.pop(0)
-                        if self.explorer._cached(index) is None:
+                        if self.needed(index):
                             self.busy = True
                             return index, False
                 self.cond.notify_all()
@@ -730,6 +747,8 @@ class _Worker:
                     continue
                 if wanted:
                     self.show(index, png)
+                else:
+                    self.ahead(index, png)
             finally:
                 with self.cond:
                     self.busy = False

@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from _servers import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -270,14 +271,6 @@ def test_config_is_strict():
 # Jupyter as students use it
 
 
-def _free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get_json(url):
     import urllib.request
 
@@ -296,7 +289,7 @@ def test_jupyter_lab_starts_on_the_book_as_the_readme_says():
     assert ".venv/bin/jupyter lab book/" in readme
     jupyter = BIN / "jupyter"
     assert jupyter.exists(), "jupyter is not installed: requirements.txt must install JupyterLab"
-    port, token = _free_port(), secrets.token_hex(8)
+    port, token = free_port(), secrets.token_hex(8)
     server = subprocess.Popen(
         [str(jupyter), "lab", "book/", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          f"--IdentityProvider.token={token}"] + (["--allow-root"] if os.geteuid() == 0 else []),
@@ -323,9 +316,5 @@ def test_jupyter_lab_starts_on_the_book_as_the_readme_says():
             "requirements.txt installs from lecturenn/tooling/jupyter into "
             "share/jupyter/lab/settings/overrides.d)")
     finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        if not stop(server):
             pytest.fail("jupyter lab did not stop within 30 s of SIGTERM")

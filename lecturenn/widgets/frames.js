@@ -98,8 +98,25 @@ function render({ model, el }) {
     model.send({ ready: true });   // the kernel starts sending frames ahead to this page
   });
 
+  // Notebook 7 binds the arrow keys of a focused element (in command mode) to moving between
+  // headings, so a focused slider would not move with the keyboard. Each slider handle of this
+  // explorer opts out of the notebook's shortcuts when it gets the focus.
+  let box = null;
+  const freeArrowKeys = (event) => {
+    if (event.target.classList && event.target.classList.contains("noUi-handle")) {
+      event.target.setAttribute("data-lm-suppress-shortcuts", "true");
+    }
+  };
+  (function findBox(tries) {
+    if (stopped) return;
+    box = el.closest(".lecturenn-explorer");
+    if (box) box.addEventListener("focusin", freeArrowKeys);
+    else if (tries > 0) requestAnimationFrame(() => findBox(tries - 1));
+  })(600);
+
   return () => {
     stopped = true;
+    if (box) box.removeEventListener("focusin", freeArrowKeys);
     for (const s of sliders) s.off("change:index", paint);
     for (const f of frames.values()) URL.revokeObjectURL(f.url);
     if (shownUrl) URL.revokeObjectURL(shownUrl);

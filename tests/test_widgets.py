@@ -244,7 +244,8 @@ def test_live_explorer_prefetches_the_neighbours_of_each_setting(live):
         calls.append((a, k))
         return wave(a, k)
 
-    e = Explorer(demo, {"a": [0.5, 1.0, 2.0], "k": [1, 2, 3]}, initial={"a": 1.0, "k": 2})
+    # a cache smaller than the 9 frames: only the neighbours are drawn ahead
+    e = Explorer(demo, {"a": [0.5, 1.0, 2.0], "k": [1, 2, 3]}, initial={"a": 1.0, "k": 2}, cache_size=5)
     box = e.widget()
     assert e.wait()
     assert set(e._cache) == {(1, 1), (0, 1), (2, 1), (1, 2), (1, 0)}, "the start and its 4 neighbours"
@@ -279,6 +280,29 @@ def test_a_fast_drag_computes_only_the_setting_it_ends_on(live):
     assert box.image.value == e._cache[(4,)], "the image shows where the slider is"
 
 
+def test_when_the_cache_holds_every_frame_all_are_drawn_ahead_nearest_first(live):
+    calls = []
+
+    def demo(a, k):
+        calls.append((a, k))
+        return wave(a, k)
+
+    e = Explorer(demo, {"a": [1, 2, 3, 4], "k": [1, 2]}, initial={"a": 2, "k": 1})
+    assert e.ahead_of((1, 0)) == [(2, 0), (0, 0), (1, 1),          # the neighbours first
+                                  (0, 1), (2, 1), (3, 0),          # two steps away
+                                  (3, 1)], "then the others, nearest first"
+    box = e.widget()
+    assert e.wait()
+    assert calls == [(2, 1)] + [tuple(e.values_at(i).values()) for i in e.ahead_of((1, 0))]
+    assert len(e._cache) == e.n_frames == 8
+    assert box.image.held == {"0,0", "1,0", "2,0", "3,0", "0,1", "1,1", "2,1", "3,1"}
+    del calls[:]
+    box.controls[0].value, box.controls[1].value = 4, 2   # any move is now at once
+    assert e.wait() and calls == [] and box.image.value == e._cache[(3, 1)]
+    small = Explorer(wave, {"a": [1, 2, 3, 4], "k": [1, 2]}, cache_size=7)
+    assert small.ahead_of((1, 0)) == small.neighbours((1, 0)), "a smaller cache: neighbours only"
+
+
 def test_neighbours_continue_the_last_move_first():
     e = Explorer(wave, {"a": [0.5, 1.0, 2.0], "k": [1, 2, 3]})
     assert e.neighbours((1, 1)) == [(2, 1), (0, 1), (1, 2), (1, 0)]
@@ -295,7 +319,8 @@ def test_prefetching_follows_the_direction_of_the_move(live):
         calls.append((a, k))
         return wave(a, k)
 
-    e = Explorer(demo, {"a": [1, 2, 3, 4, 5, 6, 7], "k": [1, 2, 3]}, initial={"a": 5, "k": 2})
+    e = Explorer(demo, {"a": [1, 2, 3, 4, 5, 6, 7], "k": [1, 2, 3]}, initial={"a": 5, "k": 2},
+                 cache_size=20)  # fewer than the 21 frames: neighbours only
     box = e.widget()
     assert e.wait() and calls == [(5, 2), (6, 2), (4, 2), (5, 3), (5, 1)]
     del calls[:]
@@ -371,7 +396,8 @@ def test_frames_drawn_ahead_go_to_the_page_once_and_again_when_it_drops_them(liv
 
     sent = []
     monkeypatch.setattr(Frame, "send", lambda self, content, buffers=None: sent.append((content, buffers)))
-    e = Explorer(wave, {"a": [0.5, 1.0, 2.0], "k": [1, 2]}, initial={"a": 1.0})
+    e = Explorer(wave, {"a": [0.5, 1.0, 2.0], "k": [1, 2]}, initial={"a": 1.0},
+                 cache_size=4)  # fewer than the 6 frames: neighbours only
     box = e.widget()
     assert e.wait()
     image = box.image

@@ -10,9 +10,10 @@ Live (in a Jupyter kernel: Binder, Colab, a local Jupyter)
     frame is computed by one background thread, which always works on the
     newest request (a fast drag skips the settings it passed) and, when idle,
     computes the neighbouring values of every slider (the step continuing the
-    last move first) and sends them to the page, so that the next step is
-    usually shown by the page itself, with no round trip to the kernel (see
-    :mod:`lecturenn.widgets.frames`). Sliders update while dragged, in every
+    last move first), then the other settings nearest first (while the cache
+    holds them all), and sends them to the page, so that the next step, and
+    soon any step, is shown by the page itself, with no round trip to the
+    kernel (see :mod:`lecturenn.widgets.frames`). Sliders update while dragged, in every
     session, and a drag always ends on the frame of the value it stops at.
     ``Explorer.time_update()`` measures the time of one update (recompute +
     render).
@@ -264,9 +265,11 @@ class Explorer:
         a drag never queues up work: the background thread draws only the
         newest setting).
     prefetch : bool, default True
-        Whether the live explorer computes the neighbouring values of each
-        slider in the background after every move (at most two per slider,
-        into the same cache).
+        Whether the live explorer draws ahead in the background after every
+        move: first the neighbouring values of each slider (at most two per
+        slider), then, if the cache can hold every frame, all other settings,
+        nearest first (:meth:`ahead_of`). The frames go into the same cache
+        and to the page.
 
     Notes
     -----
@@ -497,6 +500,21 @@ class Explorer:
                     out.append(index[:k] + (j,) + index[k + 1:])
         return out
 
+    def ahead_of(self, index, came_from=None):
+        """The settings to draw ahead of a reader at `index`, in the order to draw them.
+
+        First the :meth:`neighbours` (the likely next moves). Then, if the live
+        cache can hold every frame (``n_frames <= cache_size``), every other
+        setting, ordered by the number of slider steps from `index`, so that
+        after a few seconds of reading any move is shown at once.
+        """
+        out = self.neighbours(index, came_from)
+        if self.n_frames <= self.cache_size:
+            index, near = tuple(index), set(out)
+            rest = [c for c in self._combinations() if c != index and c not in near]
+            out += sorted(rest, key=lambda c: sum(abs(a - b) for a, b in zip(c, index)))
+        return out
+
     def widget(self):
         """The live explorer: an ``ipywidgets.VBox`` of sliders and the picture.
 
@@ -697,7 +715,7 @@ class _Worker:
             self.wanted = None if shown else index
             self.planned = []
             if self.explorer.prefetch:
-                self.planned = [i for i in self.explorer.neighbours(index, came_from=self.position)
+                self.planned = [i for i in self.explorer.ahead_of(index, came_from=self.position)
                                 if self.needed(i)]
             self.position = index
             self.cond.notify_all()

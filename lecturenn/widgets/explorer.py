@@ -13,8 +13,9 @@ Live (in a Jupyter kernel: Binder, Colab, a local Jupyter)
     last move first), then the other settings nearest first (while the cache
     holds them all), and sends them to the page, so that the next step, and
     soon any step, is shown by the page itself, with no round trip to the
-    kernel (see :mod:`lecturenn.widgets.frames`). Sliders update while dragged, in every
-    session, and a drag always ends on the frame of the value it stops at.
+    kernel (see :mod:`lecturenn.widgets.frames`). Sliders update while
+    dragged, in every session, and a drag always ends on the frame of the
+    value it stops at.
     ``Explorer.time_update()`` measures the time of one update (recompute +
     render).
 
@@ -691,11 +692,12 @@ class _Worker:
     ``moved(index, shown)`` tells it where the reader is now: if the frame of
     `index` is not on screen yet (``shown=False``) it is *wanted*, replacing
     any older wanted frame (a drag never queues up work). Then the thread
-    takes the neighbours of `index` that the page does not have yet
-    (``needed``), one at a time, the one continuing the reader's last move
-    first (:meth:`Explorer.neighbours`): it draws each (or takes it from the
-    cache) and hands it to ``ahead``, which sends it to the page. It drops
-    them as soon as the reader moves again. It pauses while a
+    takes the settings ahead of `index` that the page does not have yet
+    (``needed``), one at a time, in the order of :meth:`Explorer.ahead_of`
+    (the neighbours first, the one continuing the reader's last move first):
+    it draws each (or takes it from the cache) and hands it to ``ahead``,
+    which sends it to the page. It drops its plan as soon as the reader moves
+    again. It pauses while a
     notebook cell runs (pyplot figures of a cell and of the thread must not
     mix), see :func:`_pause_while_cells_run`.
     """

@@ -1,5 +1,5 @@
 // The live explorer's picture (see frames.py): it shows the frame of the sliders'
-// position. Frames the kernel sends ahead (the neighbours of the current setting)
+// position. Frames the kernel sends ahead (the settings near the current one)
 // are kept here, so a move to one of them is shown at once, in the page, without
 // waiting for the kernel.
 

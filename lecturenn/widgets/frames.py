@@ -3,7 +3,7 @@
 A slider move whose frame the kernel has already drawn would still wait for a
 round trip to the kernel (the move goes to the kernel, the frame comes back).
 :class:`Frame` saves that trip: the kernel sends the frames it draws ahead
-(the neighbours of the current setting, see :class:`~lecturenn.widgets.Explorer`)
+(the settings near the current one, see :meth:`~lecturenn.widgets.Explorer.ahead_of`)
 to the page, which keeps up to ``cache_size`` of them and shows the frame of
 the sliders' position the moment a slider moves, if it has it. The kernel
 still sets the frame of every move (``value``, ``key``, ``alt``), so its

@@ -624,8 +624,36 @@ def test_every_captioned_figure_of_a_chapter_is_on_its_page(site, doc):
     names = [c["metadata"]["mystnb"]["figure"]["name"] for c in cells
              if c["metadata"].get("mystnb", {}).get("figure", {}).get("name")]
     html = (site / f"{doc}.html").read_text()
-    missing = [n for n in names if not re.search(rf'<figure[^>]*id="{re.escape(n)}"[^>]*>\s*(<a [^>]*>)?<img ', html)]
-    assert not missing, f"{doc}: figures without an image on the page: {missing}"
+    shown = r'(<a [^>]*>)?<img |<div class="output text_html"><div class="lecturenn-explorer"'
+    missing = [n for n in names if not re.search(rf'<figure[^>]*id="{re.escape(n)}"[^>]*>\s*({shown})', html)]
+    assert not missing, f"{doc}: figures without an image or explorer on the page: {missing}"
+
+
+@pytest.mark.parametrize("doc", [d for d in DOCUMENTS if (ROOT / f"{d}.ipynb").exists()
+                                 and not d.startswith("book/exercises/")] or [None])
+def test_every_figure_and_explorer_of_a_chapter_has_a_caption(site, doc):
+    """Every plot a chapter shows, and every explorer, sits in a numbered figure with a caption.
+
+    (Exercise pages are left out: the plots there are the student's own.)
+    """
+    from bs4 import BeautifulSoup
+
+    if doc is None:
+        pytest.skip("no chapter notebooks in the table of contents")
+    page = BeautifulSoup((site / f"{doc}.html").read_text(), "html.parser")
+    shown = page.select(".bd-article .cell_output img, .bd-article .lecturenn-explorer")
+    assert shown, f"{doc}: no figures found on the page (was the chapter executed?)"
+    bare = []
+    for element in shown:
+        figure = element.find_parent("figure")
+        caption = figure.find("figcaption") if figure else None
+        if caption is None or not caption.get_text(strip=True) or not figure.get("id"):
+            if element.name == "img" and element.find_parent(class_="lecturenn-explorer"):
+                continue  # the explorer's frame: reported with its explorer
+            title = element.select_one(".lnx-title") if element.name == "div" else None
+            what = title.get_text(strip=True) if title else element.get("alt") or element.get("src", "")[-40:]
+            bare.append(f"{'explorer' if element.name == 'div' else 'image'} {what[:70]!r}")
+    assert not bare, f"{doc}: shown without a named, captioned figure:\n" + "\n".join(bare)
 
 
 ASPECTS = """() => [...document.querySelectorAll('.bd-article img')]

@@ -38,7 +38,7 @@ CSS_CLASS = "lecturenn-explorer"
 HIDPI = 2
 
 _CSS = (
-    ".lecturenn-explorer{margin:1em 0;max-width:100%}"
+    ".lecturenn-explorer{margin:1em 0;max-width:100%;text-align:start}"
     ".lecturenn-explorer .lnx-title{font-weight:600;margin:0 0 .4em 0}"
     ".lecturenn-explorer .lnx-row{display:flex;flex-wrap:wrap;align-items:center;gap:.2em .8em;"
     "margin:.15em 0}"

@@ -423,3 +423,44 @@ def report(results, gemm):
             targets.append(Target("2", f"share of GEMM-only speed, {cell}", 100 * r["gemm_share"], 70.0,
                                   unit="%"))
     return text, md, targets
+
+
+# ----------------------------------------------------------------------------- repeated cells
+#: The two part-1 cells nearest their targets: (batch size, epochs per trial, target vs torch).
+NEAREST = ((64, 4, 3.0), (1024, 16, 1.5))
+
+
+def nearest(runs=5, log=print):
+    """Time the digits cells at B = 64 and B = 1024 ``runs`` times (5 rounds each, float32).
+
+    One run is :func:`run_cell` on fresh copies of the contenders; returns ``{B: [(lecturenn /
+    torch, plain numpy / torch), ...]}``. Single runs scatter by a third on a shared machine;
+    the medians of several runs are what to compare with the targets.
+    """
+    import os
+
+    data, out = digits(np.float32), {}
+    for run in range(runs):
+        for B, epochs, _ in NEAREST:
+            r = run_cell("digits 64-128-10", DIGITS_SIZES, np.float32, B, data, 5, 10**9, epochs)
+            thr = r["thr"]
+            out.setdefault(B, []).append((thr["lecturenn"] / thr["torch"], thr["plain numpy"] / thr["torch"]))
+            log(f"run {run + 1}, B = {B}: lecturenn / torch {out[B][-1][0]:.2f}, plain numpy / torch "
+                f"{out[B][-1][1]:.2f} (load {os.getloadavg()[0]:.2f})")
+    for B, _, target in NEAREST:
+        ln, plain = zip(*out[B])
+        log(f"B = {B}: median lecturenn / torch {median(ln):.2f} (target {target}), "
+            f"plain numpy / torch {median(plain):.2f}; runs {', '.join(f'{v:.2f}' for v in ln)}")
+    return out
+
+
+if __name__ == "__main__":
+    import argparse
+
+    from common import pin_threads
+
+    ap = argparse.ArgumentParser(description="Repeat the part-1 cells nearest their targets.")
+    ap.add_argument("--nearest", type=int, default=5, metavar="RUNS", help="runs of each cell (default 5)")
+    args = ap.parse_args()
+    pin_threads(2)
+    nearest(args.nearest)

@@ -2,6 +2,7 @@
 
     python benchmarks/explorer_timing.py [--n 20] [notebook.ipynb ...]
     python benchmarks/explorer_timing.py --lab [--n 15] [notebook.ipynb ...]
+    python benchmarks/explorer_timing.py --floor [--n 20]
 
 For each notebook (default: every notebook under book/ that creates an
 Explorer) the code cells are run in order in a fresh namespace, as a kernel
@@ -27,6 +28,13 @@ background thread computes the neighbours meanwhile), so the next move is to a
 *neighbour*. Prints one JSON object per explorer with the median and quartiles
 in milliseconds (and the load average before and after), and whether the image
 is shown at its natural size (one CSS pixel per image pixel, not stretched).
+
+With ``--floor`` the script measures what any matplotlib frame costs on this
+machine, whatever the demo: a new figure with one axes, one line and a title,
+drawn to PNG at the explorers' 80 dpi; the same figure redrawn after changing
+its line and title in place (what an explorer could do at best if demos
+updated one figure instead of making a new one); and that redraw with the axes
+turned off (no ticks, no labels). Medians in milliseconds over ``n`` frames.
 """
 
 from __future__ import annotations
@@ -91,7 +99,11 @@ def main(argv=None):
     ap.add_argument("notebooks", nargs="*")
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--lab", action="store_true", help="end to end in a real JupyterLab (Playwright)")
+    ap.add_argument("--floor", action="store_true", help="what any matplotlib frame costs here")
     args = ap.parse_args(argv)
+    if args.floor:
+        print(json.dumps(matplotlib_floor(args.n)), flush=True)
+        return 0
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     notebooks = args.notebooks or sorted(
@@ -129,6 +141,52 @@ def main(argv=None):
 
         plt.close("all")
     return 0
+
+
+def matplotlib_floor(n=20, dpi=80):
+    """Median milliseconds per PNG frame: a new figure, an in-place redraw, a redraw without axes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from lecturenn.plots import use_style
+    from lecturenn.widgets.static import png_bytes
+
+    use_style()
+    x = np.linspace(-1, 1, 200)
+
+    def new_figure(k):
+        fig, ax = plt.subplots(figsize=(6.5, 3.6))
+        ax.plot(x, np.sin(3 * np.pi * x + k))
+        ax.set_title(f"frame {k}")
+        png_bytes(fig, dpi, False)
+        plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    (line,) = ax.plot(x, np.sin(3 * np.pi * x))
+    plt.close(fig)
+
+    def redraw(k):
+        line.set_ydata(np.sin(3 * np.pi * x + k))
+        ax.set_title(f"frame {k}")
+        png_bytes(fig, dpi, False)
+
+    def median_ms(step):
+        step(0)
+        times = []
+        for k in range(1, n + 1):
+            t0 = time.perf_counter()
+            step(k)
+            times.append(time.perf_counter() - t0)
+        return round(1000 * statistics.median(times), 1)
+
+    out = {"new_figure_ms": median_ms(new_figure), "redraw_in_place_ms": median_ms(redraw)}
+    ax.set_axis_off()
+    out["redraw_without_axes_ms"] = median_ms(redraw)
+    out["load"] = os.getloadavg()[0]
+    return out
 
 
 # ------------------------------------------------------------------ end to end, in JupyterLab

@@ -462,5 +462,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description="Repeat the part-1 cells nearest their targets.")
     ap.add_argument("--nearest", type=int, default=5, metavar="RUNS", help="runs of each cell (default 5)")
     args = ap.parse_args()
+    if args.nearest < 1:
+        ap.error(f"--nearest RUNS must be at least 1; got {args.nearest}")
     pin_threads(2)
     nearest(args.nearest)

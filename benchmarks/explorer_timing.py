@@ -101,6 +101,8 @@ def main(argv=None):
     ap.add_argument("--lab", action="store_true", help="end to end in a real JupyterLab (Playwright)")
     ap.add_argument("--floor", action="store_true", help="what any matplotlib frame costs here")
     args = ap.parse_args(argv)
+    if args.n < 1:
+        ap.error(f"--n must be at least 1 (moves or frames to time); got {args.n}")
     if args.floor:
         print(json.dumps(matplotlib_floor(args.n)), flush=True)
         return 0
